@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { notFound } from '../shared/errors';
+import { json, text } from '../shared/http/responses';
+import { operation, routeGroup } from '../shared/http/operation';
+import { buildOpenApiDocument } from '../shared/openapi';
+import { routeKey, routes } from '../shared/routes';
+
+const getHealthOperation = operation(routes.getHealth, async () => json(200, { status: 'ok' }));
+
+let openApiDocument: string | undefined;
+const getOpenApiOperation = operation(routes.getOpenApi, async () => {
+  openApiDocument ??= JSON.stringify(buildOpenApiDocument('/'));
+  return text(200, openApiDocument, 'application/json', { 'cache-control': 'public, max-age=300' });
+});
+
+/**
+ * The reference page is swagger-ui, served from the swagger-ui-dist package by
+ * the hub itself (no CDN, works offline). Deployed, CDK copies the two assets
+ * next to the bundle and sets DOCS_ASSETS_DIR; locally they come from node_modules.
+ */
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Council Collaboration Hub API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+<div id="ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script>
+</body>
+</html>
+`;
+const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true });\n`;
+const ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+};
+
+function assetsDir(): string {
+  return process.env.DOCS_ASSETS_DIR ?? dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+}
+
+/** Lets swagger-ui run: its own scripts and styles, nothing from elsewhere. */
+const docsSecurityHeaders = {
+  contentSecurityPolicy: {
+    'script-src': "'self'",
+    'style-src': "'self' 'unsafe-inline'",
+    'img-src': "'self' data:",
+    'connect-src': "'self'",
+    'report-to': false,
+    'navigate-to': false,
+    sandbox: false,
+    'upgrade-insecure-requests': false,
+    'require-trusted-types-for': false,
+    'trusted-types': false,
+  },
+} as never;
+
+const getDocsOperation = operation(routes.getDocs, async () => text(200, DOCS_PAGE, 'text/html; charset=utf-8'), {
+  securityHeaders: docsSecurityHeaders,
+});
+
+const getDocsAssetOperation = operation(routes.getDocsAsset, async ({ params }) => {
+  if (params.asset === 'init.js') return text(200, INIT_SCRIPT, 'text/javascript; charset=utf-8');
+  const contentType = ASSETS[params.asset];
+  if (!contentType) throw notFound(`No docs asset named ${params.asset}.`);
+  const body = await readFile(join(assetsDir(), params.asset), 'utf8');
+  return text(200, body, contentType, { 'cache-control': 'public, max-age=86400' });
+});
+
+export const handler = routeGroup({
+  [routeKey(routes.getHealth)]: getHealthOperation,
+  [routeKey(routes.getOpenApi)]: getOpenApiOperation,
+  [routeKey(routes.getDocs)]: getDocsOperation,
+  [routeKey(routes.getDocsAsset)]: getDocsAssetOperation,
+});

@@ -1,0 +1,61 @@
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documents, withoutKeys } from './db';
+import { decodeCursor, encodeCursor, type Page, type PageQuery } from './http/paging';
+import { keys } from './keys';
+import type { Council } from './schemas/council';
+import { tableName } from './table';
+
+/** Council records: one item each, listed in code order through GSI1. */
+export async function getCouncil(code: string): Promise<Council | undefined> {
+  const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: keys.council(code) }));
+  return Item ? (withoutKeys(Item) as Council) : undefined;
+}
+
+const OPTIONAL_FIELDS = ['region', 'population'] as const;
+
+/**
+ * Upsert in one call: PUT replaces the council's fields (an omitted optional
+ * field is removed), keeps its first createdAt, and the old image tells
+ * created from updated.
+ */
+export async function putCouncil(
+  code: string,
+  input: Omit<Council, 'code' | 'createdAt' | 'updatedAt'>,
+  now: string,
+): Promise<{ council: Council; created: boolean }> {
+  const fields: Record<string, unknown> = { ...keys.councilListing(code), ...input, code, updatedAt: now };
+  const names = Object.keys(fields);
+  const removed = OPTIONAL_FIELDS.filter((f) => input[f] === undefined);
+  const { Attributes } = await documents.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.council(code),
+      UpdateExpression:
+        `SET ${names.map((n, i) => `#f${i} = :f${i}`).join(', ')}, createdAt = if_not_exists(createdAt, :now)` +
+        (removed.length ? ` REMOVE ${removed.map((f) => `#${f}`).join(', ')}` : ''),
+      ExpressionAttributeNames: {
+        ...Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
+        ...Object.fromEntries(removed.map((f) => [`#${f}`, f])),
+      },
+      ExpressionAttributeValues: { ...Object.fromEntries(names.map((n, i) => [`:f${i}`, fields[n]])), ':now': now },
+      ReturnValues: 'ALL_OLD',
+    }),
+  );
+  const createdAt = (Attributes?.createdAt as string | undefined) ?? now;
+  return { council: { ...input, code, createdAt, updatedAt: now }, created: Attributes === undefined };
+}
+
+export async function listCouncils({ limit, cursor }: PageQuery): Promise<Page<Council>> {
+  const { Items = [], LastEvaluatedKey } = await documents.send(
+    new QueryCommand({
+      TableName: tableName(),
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :p',
+      ExpressionAttributeValues: { ':p': keys.councilsPartition },
+      Limit: limit,
+      ExclusiveStartKey: decodeCursor(cursor, ['PK', 'SK', 'GSI1PK', 'GSI1SK']),
+    }),
+  );
+  const nextCursor = encodeCursor(LastEvaluatedKey);
+  return { items: Items.map((i) => withoutKeys(i) as Council), ...(nextCursor ? { nextCursor } : {}) };
+}
