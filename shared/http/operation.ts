@@ -79,13 +79,17 @@ export function operation<R extends RouteSpec>(
     .use(problemDetails(logger))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
+    .use({
+      before: function countRequest() {
+        metrics.addDimension('operation', route.operationId);
+        metrics.addMetric('Requests', MetricUnit.Count, 1);
+      },
+    })
     .use(captureLambdaHandler(tracer))
     .use(httpHeaderNormalizer());
   if (route.request?.body) chain.use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]));
 
   return chain.handler(async function handleOperation(event) {
-    metrics.addDimension('operation', route.operationId);
-    metrics.addMetric('Requests', MetricUnit.Count, 1);
     const caller = route.auth ? callerFromEvent(event as never) : undefined;
     if (caller && route.group) requireGroup(caller, route.group);
     const input = parseInput(route, event);
