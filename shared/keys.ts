@@ -1,13 +1,55 @@
 /**
  * Single-table key layout: every key the code writes or queries is built here.
  *
- *   COUNCIL#<code>    / COUNCIL               a council; GSI1 COUNCILS / <code> lists them
+ *   PK                     SK                     what
+ *   COUNCIL#<code>         COUNCIL                a council; GSI1 COUNCILS / <code> lists them
+ *   CHALLENGE#<id>         S#CHALLENGE            the challenge (seq = last event number);
+ *                                                 GSI2 PUBLIC / <id> while it is public
+ *   CHALLENGE#<id>         S#MEMBER#<code>        a membership record; GSI1 COUNCIL#<code> / CHALLENGE#<id>
+ *   CHALLENGE#<id>         S#AGREEMENT#<v>        a share agreement version
+ *   CHALLENGE#<id>         EVENT#<seq>            an outbox event (seq zero-padded, gapless)
+ *   CHALLENGE#<id>         ENTRY#<ulid>           an immutable ledger entry
+ *   IDEMPOTENCY            hub#<hash>             Powertools idempotency records (TTL)
+ *
+ * Everything a write decides on sits under `S#`, so one Query reads the state.
  */
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+export const STATE_PREFIX = 'S#';
+export const EVENT_PREFIX = 'EVENT#';
+export const ENTRY_PREFIX = 'ENTRY#';
+
 export const keys = {
   council: (code: string) => ({ PK: `COUNCIL#${code}`, SK: 'COUNCIL' }),
   councilListing: (code: string) => ({ GSI1PK: 'COUNCILS', GSI1SK: code }),
   councilsPartition: 'COUNCILS',
+
+  challengePartition: (id: string) => `CHALLENGE#${id}`,
+  challenge: (id: string) => ({ PK: `CHALLENGE#${id}`, SK: `${STATE_PREFIX}CHALLENGE` }),
+  publicChallenge: (id: string) => ({ GSI2PK: 'PUBLIC', GSI2SK: id }),
+  publicPartition: 'PUBLIC',
+
+  member: (id: string, council: string) => ({ PK: `CHALLENGE#${id}`, SK: `${STATE_PREFIX}MEMBER#${council}` }),
+  councilMembership: (council: string, id: string) => ({ GSI1PK: `COUNCIL#${council}`, GSI1SK: `CHALLENGE#${id}` }),
+  membershipsPartition: (council: string) => `COUNCIL#${council}`,
+
+  agreement: (id: string, version: number) => ({ PK: `CHALLENGE#${id}`, SK: `${STATE_PREFIX}AGREEMENT#${pad(version, 6)}` }),
+
+  event: (id: string, seq: number) => ({ PK: `CHALLENGE#${id}`, SK: `${EVENT_PREFIX}${pad(seq, 10)}` }),
+  eventSk: (seq: number) => `${EVENT_PREFIX}${pad(seq, 10)}`,
+
+  entry: (id: string, entryId: string) => ({ PK: `CHALLENGE#${id}`, SK: `${ENTRY_PREFIX}${entryId}` }),
 } as const;
 
 /** Idempotency records (Powertools) live in the same table under their own partition. */
 export const idempotencyPartition = 'IDEMPOTENCY';
+
+/** The `kind` attribute tells item types apart (and lets the stream filter pick events). */
+export const KIND = {
+  council: 'council',
+  challenge: 'challenge',
+  member: 'member',
+  agreement: 'agreement',
+  event: 'event',
+  entry: 'entry',
+} as const;

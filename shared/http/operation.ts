@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import { type Caller, callerFromEvent, requireGroup } from '../auth';
 import { type FieldError, unprocessable } from '../errors';
 import { logger, metrics, tracer } from '../observability';
-import type { RouteSpec } from '../routes';
+import type { RouteSpec } from './route-spec';
 import { idempotentPost } from './idempotency';
 import { problemDetails } from './problem-details';
 import type { HttpResult } from './responses';

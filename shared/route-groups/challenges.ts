@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { defineRoutes } from '../http/route-spec';
+import {
+  challenge,
+  challengeCreateInput,
+  challengeIdParams,
+  challengeListQuery,
+  challengePatchInput,
+  eventFeedQuery,
+  stageChangeInput,
+} from '../schemas/challenge';
+import { hubEvent } from '../schemas/events';
+import { pageOf } from '../schemas/system';
+
+const ifMatch = z.object({ 'if-match': z.string().describe('The ETag from GET /v1/challenges/{id}') });
+
+export const challengeRoutes = defineRoutes({
+  createChallenge: {
+    method: 'POST', path: '/v1/challenges', fn: 'challenges', auth: true, group: 'officer', tag: 'Challenges',
+    summary: "Create a challenge; the caller's council becomes its lead",
+    request: { body: challengeCreateInput },
+    responses: { 201: { description: 'Created (stage draft), with Location and ETag', schema: challenge } },
+  },
+  listChallenges: {
+    method: 'GET', path: '/v1/challenges', fn: 'challenges', auth: true, tag: 'Challenges',
+    summary: 'Challenges the caller may see: public ones and those its council has a membership record in',
+    request: { query: challengeListQuery },
+    responses: { 200: { description: 'A page of challenges, newest last', schema: pageOf(challenge, 'ChallengePage') } },
+  },
+  getChallenge: {
+    method: 'GET', path: '/v1/challenges/{id}', fn: 'challenges', auth: true, tag: 'Challenges',
+    summary: 'Read a challenge (statement for active members only), with ETag',
+    request: { params: challengeIdParams },
+    responses: { 200: { description: 'The challenge', schema: challenge } },
+  },
+  patchChallenge: {
+    method: 'PATCH', path: '/v1/challenges/{id}', fn: 'challenges', auth: true, group: 'officer', tag: 'Challenges',
+    summary: "Change the challenge's fields (lead officer, If-Match required)",
+    request: { params: challengeIdParams, body: challengePatchInput, headers: ifMatch },
+    responses: { 200: { description: 'The updated challenge, with its new ETag', schema: challenge } },
+  },
+  changeStage: {
+    method: 'POST', path: '/v1/challenges/{id}/stage', fn: 'challenges', auth: true, group: 'officer', tag: 'Challenges',
+    summary: 'Move the challenge one stage forward, or to cancelled (lead officer)',
+    request: { params: challengeIdParams, body: stageChangeInput },
+    responses: { 200: { description: 'The challenge in its new stage', schema: challenge } },
+  },
+  listEvents: {
+    method: 'GET', path: '/v1/challenges/{id}/events', fn: 'challenges', auth: true, tag: 'Events',
+    summary: "The challenge's events addressed to the caller's council, oldest first (active members)",
+    request: { params: challengeIdParams, query: eventFeedQuery },
+    responses: {
+      200: {
+        description: '`next` is the seq to pass as `after` for the following page',
+        schema: z.object({ items: z.array(hubEvent), next: z.int() }).meta({ id: 'EventFeedPage' }),
+      },
+    },
+  },
+});
