@@ -49,9 +49,16 @@ export function idempotentPost(): middy.MiddlewareObj<APIGatewayProxyEventV2> {
           { path: 'headers.idempotency-key', message: 'Must be 1 to 255 characters.' },
         ]);
       }
-      return powertools.before?.(request);
+      // Powertools keeps the event to hash again when it stores the result; give it a
+      // snapshot, because the JSON body parser later replaces event.body in place.
+      return powertools.before?.({ ...request, event: { ...request.event } });
     },
-    after: powertools.after,
+    after: async function storeResponse(request) {
+      // Header middlewares leave `undefined` for headers they remove; the stored copy must be plain data.
+      const headers = request.response?.headers as Record<string, unknown> | undefined;
+      if (headers) for (const name of Object.keys(headers)) if (headers[name] === undefined) delete headers[name];
+      return powertools.after?.(request);
+    },
     onError: async function releaseIdempotencyKey(request) {
       // Powertools deletes the in-progress record on any error. When the error is
       // that *another* request holds the key (or the key was reused), that record
