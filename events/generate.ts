@@ -12,7 +12,7 @@ import { createHmac } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_TYPES, eventSchemas, type EventType, type HubEvent } from '../shared/schemas/events';
 import { councilAudiencePattern, HUB_EVENT_SOURCE } from './rules';
 import { sampleEvents } from './sample-events';

@@ -2,7 +2,8 @@ import { getCouncil, listCouncils, putCouncil } from '../shared/councils';
 import { notFound } from '../shared/errors';
 import { json } from '../shared/http/responses';
 import { operation, routeGroup } from '../shared/http/operation';
-import { routeKey, routes } from '../shared/routes';
+import { councilRoutes as routes } from '../shared/route-groups/councils';
+import { routeKey } from '../shared/http/route-spec';
 
 const putCouncilOperation = operation(routes.putCouncil, async ({ params, body }) => {
   const { council, created } = await putCouncil(params.code, body, new Date().toISOString());

@@ -25,7 +25,8 @@ import { decodeCursor, encodeCursor } from '../shared/http/paging';
 import { json } from '../shared/http/responses';
 import { operation, routeGroup } from '../shared/http/operation';
 import { keys } from '../shared/keys';
-import { routeKey, routes } from '../shared/routes';
+import { membershipRoutes as routes } from '../shared/route-groups/membership';
+import { routeKey } from '../shared/http/route-spec';
 import { tableName } from '../shared/table';
 
 const refuseIf = (found: Conflict | null) => {
@@ -137,8 +138,9 @@ const declineMember = operation(routes.declineMember, async ({ params, caller })
 });
 
 const withdrawMember = operation(routes.withdrawMember, async ({ params, caller }) => {
-  if (caller.council !== params.council) throw forbidden(`Only an officer of ${params.council} can withdraw it.`);
   const member = await changeMember(params.id, caller, params.council, (state) => {
+    // After the visibility check in changeMember: an invisible challenge is 404 to everyone.
+    if (caller.council !== params.council) throw forbidden(`Only an officer of ${params.council} can withdraw it.`);
     const leaving = memberOf(state, params.council);
     refuseIf(withdrawConflict(leaving));
     refuseIf(membershipChangeConflict(state.challenge.stage));

@@ -23,4 +23,4 @@ export const routes = {
 export type Routes = typeof routes;
 export type RouteName = keyof Routes;
 export const routeList: RouteSpec[] = Object.values(routes);
-export const routeKey = (r: Pick<RouteSpec, 'method' | 'path'>) => `${r.method} ${r.path}`;
+export { routeKey } from './http/route-spec';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { unprocessable } from '../errors';
 
 /** `?limit=&cursor=` as api.md fixes them: limit 1..100, default 50. */

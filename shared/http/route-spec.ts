@@ -30,3 +30,6 @@ export const defineRoutes = <const T extends Record<string, Omit<RouteSpec, 'ope
   Object.fromEntries(Object.entries(table).map(([operationId, spec]) => [operationId, { ...spec, operationId }])) as {
     [K in keyof T]: T[K] & { operationId: K };
   };
+
+/** API Gateway's name for a route, as it arrives in `event.routeKey`. */
+export const routeKey = (r: Pick<RouteSpec, 'method' | 'path'>) => `${r.method} ${r.path}`;

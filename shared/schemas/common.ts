@@ -3,7 +3,7 @@
  * timestamps, money and the enums of the domain (brief: domain.md).
  * Pure: imports only zod, so any Lambda handler may import it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** ONS GSS code of a council, e.g. `E08000025` (Birmingham). */
 export const GSS_CODE_PATTERN = /^[EWSN]\d{8}$/;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { councilKind, gssCode } from './common';
 
 export const councilCodeParams = z.object({ code: gssCode });

@@ -8,7 +8,7 @@
  * Objects are strict: an event carrying a field not named here is rejected, so nothing
  * leaves the hub that the contract does not document.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   basisPoints,
   BPS_TOTAL,

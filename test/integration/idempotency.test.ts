@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOCAL_AWS_ENV, localClient } from '../../infra/local/dynamodb-local';
 import { ensureTable } from '../../infra/local/table';
 import type { RouteSpec } from '../../shared/http/route-spec';
@@ -12,11 +12,11 @@ const tableName = `idem-${randomUUID().slice(0, 8)}`;
 Object.assign(process.env, LOCAL_AWS_ENV, { TABLE_NAME: tableName, DYNAMODB_ENDPOINT: inject('dynamodbEndpoint') });
 
 /** A POST operation whose handler counts its runs and can be held open. */
-const route: RouteSpec = {
+const route = {
   operationId: 'recordThing', method: 'POST', path: '/v1/things', fn: 'test', auth: true, tag: 'Test', summary: 'test',
   request: { body: z.object({ amountPence: z.int() }) },
   responses: { 201: { description: 'ok' } },
-};
+} satisfies RouteSpec;
 let runs = 0;
 let hold: Promise<void> = Promise.resolve();
 let invoke: (e: APIGatewayProxyEventV2) => Promise<{ statusCode: number; headers?: Record<string, unknown>; body?: string }>;

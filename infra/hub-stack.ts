@@ -1,0 +1,249 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { GROUPS } from '../shared/auth';
+import { routeList } from '../shared/routes';
+import { tableDefinition } from '../shared/table';
+import { grantTableAccess, HubFunction } from './constructs/hub-function';
+
+export interface HubStackProps extends StackProps {
+  /** @default 'council-hub' */
+  eventBusName?: string;
+  /**
+   * Browser origins allowed to call the API. Callers authenticate with a bearer
+   * token, never a cookie, so a wildcard cannot ride on someone's session.
+   * @default ['*']
+   */
+  corsAllowOrigins?: string[];
+}
+
+/**
+ * The deployed hub: one table, one user pool, one HTTP API whose routes and
+ * functions come from the shared route table, and the event bus the outbox
+ * publisher (a later piece) puts events on. The public properties are the
+ * extension points for that later work.
+ */
+export class HubStack extends Stack {
+  readonly table: dynamodb.Table;
+  readonly userPool: cognito.UserPool;
+  readonly userPoolClient: cognito.UserPoolClient;
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly bus: events.EventBus;
+  /** One Lambda per distinct `fn` of the route table, keyed by `fn`. */
+  readonly functions: Record<string, HubFunction> = {};
+
+  constructor(scope: Construct, id: string, props: HubStackProps = {}) {
+    super(scope, id, props);
+
+    this.table = this.hubTable();
+    ({ userPool: this.userPool, client: this.userPoolClient } = this.users());
+    ({ api: this.api, stage: this.stage } = this.httpApi(props.corsAllowOrigins ?? ['*']));
+    this.bus = this.eventBus(props.eventBusName ?? 'council-hub');
+
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
+  }
+
+  /** The single table, built from the same definition the local hub creates its table from. */
+  private hubTable(): dynamodb.Table {
+    const key = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
+    const table = new dynamodb.Table(this, 'Table', {
+      partitionKey: key(tableDefinition.partitionKey),
+      sortKey: key(tableDefinition.sortKey),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      stream: dynamodb.StreamViewType[tableDefinition.streamViewType],
+      timeToLiveAttribute: tableDefinition.timeToLiveAttribute,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // The ledger is the councils' financial record: recoverable to the second,
+      // undeletable by accident, and kept if the stack goes.
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of tableDefinition.indexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: key(index.partitionKey),
+        sortKey: key(index.sortKey),
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+    return table;
+  }
+
+  /** Council staff sign in here; the ID token carries `custom:council` and `cognito:groups`. */
+  private users(): { userPool: cognito.UserPool; client: cognito.UserPoolClient } {
+    const userPool = new cognito.UserPool(this, 'Users', {
+      // Accounts are issued by hub admins for named council staff, never self-made.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      // These users move public money: a second factor always, by authenticator app
+      // (no SMS, so no SNS role or toll-fraud exposure).
+      mfa: cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      // Plus tier: threat protection blocks compromised-credential and risky sign-ins.
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      customAttributes: {
+        // The caller's ONS GSS code (e.g. E08000025), always 9 characters. Mutable so
+        // an admin can move a user between councils; the app client cannot write it.
+        council: new cognito.StringAttribute({ minLen: 9, maxLen: 9, mutable: true }),
+      },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // The groups the API checks (shared/auth.ts GROUPS is the one list).
+    for (const groupName of GROUPS) {
+      userPool.addGroup(`Group-${groupName}`, { groupName, description: `council-hub ${groupName}` });
+    }
+
+    const client = userPool.addClient('WebClient', {
+      // A public client (browser, CLI): no secret it could not keep.
+      generateSecret: false,
+      // ID tokens via SRP, or username/password over TLS for scripted clients.
+      authFlows: { userSrp: true, userPassword: true },
+      preventUserExistenceErrors: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+      readAttributes: new cognito.ClientAttributes()
+        .withStandardAttributes({ email: true, emailVerified: true, fullname: true })
+        .withCustomAttributes('council'),
+      // Users may not change their own council: that claim is what scopes every
+      // authorisation decision, so only admins (AdminUpdateUserAttributes) set it.
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
+    });
+    return { userPool, client };
+  }
+
+  /** The HTTP API, one route per route-table entry, one function per distinct `fn`. */
+  private httpApi(corsAllowOrigins: string[]): { api: HttpApi; stage: HttpStage } {
+    const api = new HttpApi(this, 'Api', {
+      description: 'Council Collaboration Hub API',
+      // The stage is created below, with access logs and throttling.
+      createDefaultStage: false,
+      // Preflight is answered by API Gateway itself: OPTIONS never reaches a function
+      // or the authorizer.
+      corsPreflight: {
+        allowOrigins: corsAllowOrigins,
+        allowMethods: [CorsHttpMethod.ANY],
+        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match'],
+        exposeHeaders: ['ETag', 'Location', 'Idempotent-Replayed'],
+        maxAge: Duration.hours(1),
+      },
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: api,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationStatus: '$context.integrationStatus',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            sub: '$context.authorizer.claims.sub',
+          }),
+        ),
+      },
+      // Account-level ceilings stay far higher; this keeps one noisy caller from
+      // spending the whole account's Lambda concurrency.
+      throttle: { rateLimit: 100, burstLimit: 200 },
+    });
+
+    const authorizer = new HttpJwtAuthorizer(
+      'CognitoJwt',
+      `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`,
+      {
+        // ID tokens: they carry custom:council and cognito:groups (access tokens do not).
+        jwtAudience: [this.userPoolClient.userPoolClientId],
+        identitySource: ['$request.header.Authorization'],
+      },
+    );
+
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    for (const route of routeList) {
+      let integration = integrations.get(route.fn);
+      if (!integration) {
+        const fn = new HubFunction(this, `Fn-${route.fn}`, {
+          fn: route.fn,
+          // The system routes (health, docs) serve swagger-ui from the bundle.
+          docsAssets: route.fn === 'system',
+        });
+        // Every API function but `system` writes: at least its idempotency records.
+        if (route.fn !== 'system') grantTableAccess(fn, this.table, 'readWrite');
+        this.functions[route.fn] = fn;
+        integration = new HttpLambdaIntegration(`Integration-${route.fn}`, fn);
+        integrations.set(route.fn, integration);
+      }
+
+      const [httpRoute] = api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration,
+        ...(route.auth ? { authorizer } : {}),
+      });
+      if (!route.auth && httpRoute) {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} is public by design (api.md): liveness and API documentation.`,
+        });
+      }
+    }
+    return { api, stage };
+  }
+
+  /** The bus hub events are published on; the archive lets any period be replayed. */
+  private eventBus(eventBusName: string): events.EventBus {
+    const bus = new events.EventBus(this, 'Bus', { eventBusName });
+    bus.archive('Archive', {
+      description: 'Every event on the council-hub bus, for replay',
+      // Everything put on the bus from this account, i.e. all the hub's own events.
+      eventPattern: { account: [this.account] },
+      retention: Duration.days(365),
+    });
+    return bus;
+  }
+}

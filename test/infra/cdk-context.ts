@@ -1,0 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../infra/constructs/hub-function';
+
+/** cdk.json's context (feature flags), so in-process synths match `cdk synth`. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(projectRoot, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
+
+/** Each synth bundles every function with esbuild: seconds, not milliseconds. */
+export const SYNTH_TIMEOUT_MS = 120_000;
