@@ -2,7 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import { documents, withoutKeys } from './db';
-import type { Problem } from './errors';
+import { Problem } from './errors';
 import { activeCouncils } from './domain/consortium';
 import { keys, KIND, STATE_PREFIX } from './keys';
 import { logger, metrics } from './observability';
@@ -31,9 +31,45 @@ export interface ChallengeRecord {
   seq: number;
   createdAt: string;
   updatedAt: string;
+  /** Pool totals, the running sums of the members' figures (money: shared/ledger.ts). Absent: all zero. */
+  totals?: PoolRunningTotals;
+  /** The newest ledger entry's id: the next one is minted above it, so entry ids sort in commit order. */
+  lastEntryId?: string;
 }
 
-export interface MemberRecord {
+/** Running pool totals kept on the challenge item, written with every ledger entry. */
+export interface PoolRunningTotals {
+  pledgedPence: number;
+  committedPence: number;
+  receivedPence: number;
+  /** Net spend: costs minus reversals. */
+  spentPence: number;
+}
+
+/**
+ * A member's running money figures (absent: 0), written with every ledger entry
+ * that changes them. Only money code sets them; other changes carry them over.
+ */
+export interface MemberFigureFields {
+  pledgedPence?: number;
+  committedPence?: number;
+  receivedPence?: number;
+  allocatedCostPence?: number;
+  allocatedRiskPence?: number;
+  /** The ledger entry that set the current pledge. */
+  pledgeEntryId?: string;
+}
+
+export const MEMBER_MONEY_FIELDS = [
+  'pledgedPence',
+  'committedPence',
+  'receivedPence',
+  'allocatedCostPence',
+  'allocatedRiskPence',
+  'pledgeEntryId',
+] as const satisfies ReadonlyArray<keyof MemberFigureFields>;
+
+export interface MemberRecord extends MemberFigureFields {
   council: string;
   role: MemberRole;
   status: MemberStatus;
@@ -116,7 +152,7 @@ export interface Actor {
   sub: string;
 }
 
-const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 12;
 /** Conflicts retried since the process started: the concurrency tests report it. */
 export const writeStats = { conflicts: 0 };
 
@@ -145,12 +181,13 @@ const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.rando
 export async function writeChallenge(
   id: string,
   actor: Actor,
-  decide: (state: ChallengeState | undefined) => Change | 'unchanged',
+  decide: (state: ChallengeState | undefined) => Change | 'unchanged' | Promise<Change | 'unchanged'>,
   options: { create?: boolean } = {},
 ): Promise<{ state: ChallengeState; events: HubEvent[] }> {
   for (let attempt = 1; ; attempt++) {
     const before = options.create ? undefined : await loadChallenge(id, true);
-    const change = decide(before);
+    // `decide` may read more (e.g. the ledger entry a reversal names): it runs again on every retry.
+    const change = await decide(before);
     if (change === 'unchanged') return { state: before!, events: [] };
     const { state, events, transactItems } = plan(before, change, actor);
     try {
@@ -162,7 +199,11 @@ export async function writeChallenge(
       const failedCheck = (change.mustExist ?? []).find((_, i) => codes[i + 1] === 'ConditionalCheckFailed');
       if (failedCheck) throw failedCheck.problem;
       const raced = codes.some((c) => c === 'ConditionalCheckFailed' || c === 'TransactionConflict');
-      if (!raced || attempt >= MAX_ATTEMPTS || options.create) throw error;
+      if (!raced || options.create) throw error;
+      if (attempt >= MAX_ATTEMPTS) {
+        // Still losing after every retry: nothing was written, so the caller may safely try again.
+        throw new Problem(503, 'The challenge is being changed by many requests at once; retry shortly.', { code: 'write_contention' });
+      }
       writeStats.conflicts++;
       metrics.addMetric('ChallengeWriteConflicts', MetricUnit.Count, 1);
       logger.debug('Write conflict, retrying', { challengeId: id, attempt });
@@ -171,12 +212,36 @@ export async function writeChallenge(
   }
 }
 
+/**
+ * Money figures survive every non-money change: a record rebuilt from scratch
+ * (a withdrawn council invited again) keeps the figures its ledger entries made.
+ */
+function keepMoneyFields(before: MemberRecord | undefined, m: MemberRecord): MemberRecord {
+  if (!before) return m;
+  const kept: MemberRecord = { ...m };
+  for (const field of MEMBER_MONEY_FIELDS) {
+    if (kept[field] === undefined && before[field] !== undefined) (kept as unknown as Record<string, unknown>)[field] = before[field];
+  }
+  return kept;
+}
+
+function keepPoolFields(before: ChallengeRecord | undefined, c: Omit<ChallengeRecord, 'seq'>): Omit<ChallengeRecord, 'seq'> {
+  if (!before) return c;
+  return {
+    ...c,
+    ...(c.totals === undefined && before.totals !== undefined ? { totals: before.totals } : {}),
+    ...(c.lastEntryId === undefined && before.lastEntryId !== undefined ? { lastEntryId: before.lastEntryId } : {}),
+  };
+}
+
 function plan(before: ChallengeState | undefined, change: Change, actor: Actor) {
   const now = new Date().toISOString();
   const id = change.challenge.id;
   const fromSeq = before?.challenge.seq ?? 0;
-  const challenge: ChallengeRecord = { ...change.challenge, seq: fromSeq + change.events.length };
-  const changedMembers = new Map((change.members ?? []).map((m) => [m.council, m]));
+  const challenge: ChallengeRecord = { ...keepPoolFields(before?.challenge, change.challenge), seq: fromSeq + change.events.length };
+  const changedMembers = new Map(
+    (change.members ?? []).map((m) => [m.council, keepMoneyFields(before?.members.find((b) => b.council === m.council), m)]),
+  );
   const members = [
     ...(before?.members ?? []).filter((m) => !changedMembers.has(m.council)),
     ...changedMembers.values(),

@@ -29,6 +29,7 @@ const titles: Record<number, string> = {
   422: 'Unprocessable Content',
   428: 'Precondition Required',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

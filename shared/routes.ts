@@ -1,7 +1,9 @@
 import type { RouteSpec } from './http/route-spec';
+import { agreementRoutes } from './route-groups/agreements';
 import { challengeRoutes } from './route-groups/challenges';
 import { councilRoutes } from './route-groups/councils';
 import { membershipRoutes } from './route-groups/membership';
+import { moneyRoutes } from './route-groups/money';
 import { systemRoutes } from './route-groups/system';
 
 export type { HttpMethod, RouteSpec } from './http/route-spec';
@@ -18,6 +20,8 @@ export const routes = {
   ...councilRoutes,
   ...challengeRoutes,
   ...membershipRoutes,
+  ...agreementRoutes,
+  ...moneyRoutes,
 };
 
 export type Routes = typeof routes;

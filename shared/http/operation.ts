@@ -81,7 +81,8 @@ export function operation<R extends RouteSpec>(
     .use(logMetrics(metrics))
     .use({
       before: function countRequest() {
-        metrics.addDimension('operation', route.operationId);
+        // No per-operation dimension: the local hub runs requests concurrently on one
+        // metrics object; API Gateway's access log already counts requests by route.
         metrics.addMetric('Requests', MetricUnit.Count, 1);
       },
     })

@@ -15,6 +15,7 @@ function knownProblem(error: unknown): ProblemBody | undefined {
     case 'IdempotencyValidationError':
       return problemBody(422, 'This Idempotency-Key was already used with a different request.', {
         code: 'idempotency_key_reuse',
+        errors: [{ path: 'headers.idempotency-key', message: 'Already used for another request; use a new key.' }],
       });
     case 'IdempotencyAlreadyInProgressError':
       return problemBody(409, 'A request with this Idempotency-Key is still being processed; retry shortly.', {

@@ -78,7 +78,10 @@ describe('Idempotency-Key on POST', () => {
     const reuse = await invoke(post('{"amountPence":101}', key));
     expect(reuse.statusCode).toBe(422);
     expect(reuse.headers?.['content-type']).toBe('application/problem+json');
-    expect(JSON.parse(reuse.body!).code).toBe('idempotency_key_reuse');
+    expect(JSON.parse(reuse.body!)).toMatchObject({
+      code: 'idempotency_key_reuse',
+      errors: [{ path: 'headers.idempotency-key', message: expect.any(String) }],
+    });
   });
 
   it('answers 409 while the first request runs, and keeps the first request’s lock', async () => {

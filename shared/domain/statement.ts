@@ -1,0 +1,181 @@
+// The statement of account: one row per funding member (and per former member the
+// ledger still holds money for), built from the running figures, plus the pool
+// totals; and its CSV form. Pure: the handler reads the figures and council names.
+
+import { balancePence, type MemberFigures, outstandingPence } from './ledger';
+import type { Share } from './shares';
+
+export interface StatementMember {
+  council: string;
+  name: string;
+  role: string;
+  /** `active` for funding members; a former member's status (e.g. `withdrawn`) otherwise. */
+  status: string;
+  figures: MemberFigures;
+}
+
+export interface StatementRow {
+  council: string;
+  name: string;
+  role: string;
+  status: string;
+  costBps: number;
+  riskBps: number;
+  pledgedPence: number;
+  committedPence: number;
+  receivedPence: number;
+  allocatedCostPence: number;
+  allocatedRiskPence: number;
+  balancePence: number;
+  outstandingPence: number;
+}
+
+export interface StatementTotals {
+  pledgedPence: number;
+  committedPence: number;
+  receivedPence: number;
+  spentPence: number;
+  poolBalancePence: number;
+}
+
+export interface Statement {
+  challengeId: string;
+  currency: 'GBP';
+  asOfSeq: number;
+  /** The active share agreement the bps columns come from, if any. */
+  agreementVersion?: number;
+  members: StatementRow[];
+  totals: StatementTotals;
+}
+
+/**
+ * Rows in council-code order. Shares come from the active agreement; a member it
+ * does not name (or every member, when none is active) shows 0 bps.
+ */
+export function buildStatement(input: {
+  challengeId: string;
+  asOfSeq: number;
+  members: readonly StatementMember[];
+  agreement?: { version: number; shares: readonly Share[] } | undefined;
+  totals: { pledgedPence: number; committedPence: number; receivedPence: number; spentPence: number };
+}): Statement {
+  const shares = new Map((input.agreement?.shares ?? []).map((s) => [s.council, s]));
+  const members = [...input.members]
+    .sort((a, b) => (a.council < b.council ? -1 : a.council > b.council ? 1 : 0))
+    .map(({ council, name, role, status, figures }) => ({
+      council,
+      name,
+      role,
+      status,
+      costBps: shares.get(council)?.costBps ?? 0,
+      riskBps: shares.get(council)?.riskBps ?? 0,
+      pledgedPence: figures.pledgedPence,
+      committedPence: figures.committedPence,
+      receivedPence: figures.receivedPence,
+      allocatedCostPence: figures.allocatedCostPence,
+      allocatedRiskPence: figures.allocatedRiskPence,
+      balancePence: balancePence(figures),
+      outstandingPence: outstandingPence(figures),
+    }));
+  const t = input.totals;
+  return {
+    challengeId: input.challengeId,
+    currency: 'GBP',
+    asOfSeq: input.asOfSeq,
+    ...(input.agreement ? { agreementVersion: input.agreement.version } : {}),
+    members,
+    totals: {
+      pledgedPence: t.pledgedPence,
+      committedPence: t.committedPence,
+      receivedPence: t.receivedPence,
+      spentPence: t.spentPence,
+      poolBalancePence: t.receivedPence - t.spentPence,
+    },
+  };
+}
+
+export const CSV_COLUMNS = [
+  'council',
+  'name',
+  'role',
+  'costBps',
+  'riskBps',
+  'pledgedPence',
+  'committedPence',
+  'receivedPence',
+  'allocatedCostPence',
+  'allocatedRiskPence',
+  'balancePence',
+  'outstandingPence',
+] as const;
+
+/** A cell a spreadsheet would run as a formula (OWASP: = + - @, and tab / CR that some apps strip first). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A text cell: a leading formula character is neutralised with a single quote,
+ * then RFC 4180 quoting (double quotes doubled) when it holds a comma, quote or
+ * line break, or begins/ends with a space a spreadsheet might trim.
+ */
+export function textCell(value: string): string {
+  const safe = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\r\n]|^\s|\s$/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+/** A number cell: integers only (pence, bps), written plainly so a spreadsheet reads a number, sign and all. */
+export function numberCell(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`CSV money cells are whole numbers (got ${String(value)})`);
+  return String(value);
+}
+
+const roleLabel = (row: Pick<StatementRow, 'role' | 'status'>) => (row.status === 'active' ? row.role : `${row.role} (${row.status})`);
+
+/**
+ * The statement as CSV: UTF-8 with a byte-order mark (so Excel reads accented
+ * names correctly), a header line, one row per member, a final `Total` row,
+ * CRLF line endings (RFC 4180). Money stays in integer pence, as in the JSON.
+ */
+export function statementCsv(statement: Statement): string {
+  const lines: string[] = [CSV_COLUMNS.join(',')];
+  for (const row of statement.members) {
+    lines.push(
+      [
+        textCell(row.council),
+        textCell(row.name),
+        textCell(roleLabel(row)),
+        ...[
+          row.costBps,
+          row.riskBps,
+          row.pledgedPence,
+          row.committedPence,
+          row.receivedPence,
+          row.allocatedCostPence,
+          row.allocatedRiskPence,
+          row.balancePence,
+          row.outstandingPence,
+        ].map(numberCell),
+      ].join(','),
+    );
+  }
+  const sum = (pick: (r: StatementRow) => number) => statement.members.reduce((acc, r) => acc + pick(r), 0);
+  const t = statement.totals;
+  lines.push(
+    [
+      'Total',
+      '',
+      '',
+      ...[
+        sum((r) => r.costBps),
+        sum((r) => r.riskBps),
+        t.pledgedPence,
+        t.committedPence,
+        t.receivedPence,
+        sum((r) => r.allocatedCostPence),
+        sum((r) => r.allocatedRiskPence),
+        t.poolBalancePence,
+        sum((r) => r.outstandingPence),
+      ].map(numberCell),
+    ].join(','),
+  );
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
