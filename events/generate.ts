@@ -14,6 +14,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { EVENT_TYPES, eventSchemas, type EventType, type HubEvent } from '../shared/schemas/events';
+import { DELIVERY_TIMEOUT_MS, describeSchedule, JITTER, STANDARD_WEBHOOKS_SCHEDULE_MS } from '../shared/fanout/retry-schedule';
+import { USER_AGENT } from '../shared/fanout/signing';
 import { councilAudiencePattern, HUB_EVENT_SOURCE } from './rules';
 import { sampleEvents } from './sample-events';
 
@@ -210,7 +212,12 @@ export function buildAsyncApi(): Record<string, unknown> {
         description:
           "POSTed to the subscription's url, signed per Standard Webhooks (HMAC-SHA256 with the subscription's `whsec_` secret). " +
           'A subscription receives only events whose audience includes its council, filtered further by its eventTypes and challengeIds. ' +
-          'A 2xx response is success; 410 disables the subscription; anything else is retried with backoff for about 3 days.',
+          `Each attempt has ${DELIVERY_TIMEOUT_MS / 1000} s to answer. A 2xx response is success; 410 disables the subscription; anything else ` +
+          `(or no answer) is retried on the Standard Webhooks schedule (${describeSchedule(STANDARD_WEBHOOKS_SCHEDULE_MS)}, each wait ±${JITTER * 100}%: ` +
+          `${STANDARD_WEBHOOKS_SCHEDULE_MS.length} attempts over about 27.5 hours), each subscription on its own; after the last, the delivery is dead-lettered ` +
+          'and shows as failed in GET /v1/subscriptions/{id}/deliveries. Delivery is at least once and unordered: deduplicate on webhook-id ' +
+          '(the event id) and order by the event\'s seq within its challenge. For 24 hours after a secret rotation each request carries two ' +
+          'signatures, one per secret.',
         servers: [ref('#/servers/subscriber')],
         messages: messagesOf('Webhook'),
       },
@@ -269,6 +276,7 @@ export function buildAsyncApi(): Record<string, unknown> {
               description:
                 'Space-separated `v1,<base64>` signatures: HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` keyed with the base64-decoded part of the `whsec_` secret (several while a secret is rotated).',
             },
+            'user-agent': { type: 'string', description: `Identifies the hub's deliverer: \`${USER_AGENT}\`.` },
           },
         },
         EventFeedQuery: {

@@ -19,6 +19,15 @@ export function matchesPattern(pattern: EventPattern, event: BusEvent): boolean 
   return matchesObject(pattern, event);
 }
 
+/**
+ * The same matching for any JSON object: Lambda event-source filters (e.g. the outbox
+ * stream's `outboxStreamFilter`) use EventBridge's pattern syntax, so the local stream
+ * poller applies them with this, exactly as the deployed event source mapping would.
+ */
+export function matchesFilter(pattern: EventPattern, value: unknown): boolean {
+  return matchesObject(pattern, value);
+}
+
 function matchesObject(pattern: EventPattern, value: unknown): boolean {
   if (!isObject(value)) return false;
   for (const [key, expected] of Object.entries(pattern)) {

@@ -17,6 +17,8 @@ import type { Construct } from 'constructs';
 import { GROUPS } from '../shared/auth';
 import { routeList } from '../shared/routes';
 import { tableDefinition } from '../shared/table';
+import { COUNCIL_EVENT_BUSES_CONTEXT, type CouncilEventBus, parseCouncilEventBuses } from '../events/rules';
+import { EventFanout } from './constructs/event-fanout';
 import { grantTableAccess, HubFunction } from './constructs/hub-function';
 
 export interface HubStackProps extends StackProps {
@@ -28,13 +30,18 @@ export interface HubStackProps extends StackProps {
    * @default ['*']
    */
   corsAllowOrigins?: string[];
+  /**
+   * Councils' own event buses (other accounts) that receive the events addressed to them.
+   * @default the `councilEventBuses` context value (docs/events.md), else none
+   */
+  councilEventBuses?: CouncilEventBus[];
 }
 
 /**
  * The deployed hub: one table, one user pool, one HTTP API whose routes and
- * functions come from the shared route table, and the event bus the outbox
- * publisher (a later piece) puts events on. The public properties are the
- * extension points for that later work.
+ * functions come from the shared route table, the event bus (with its archive)
+ * and the event fan-out: the outbox publisher, webhook delivery and cross-account
+ * rules (constructs/event-fanout.ts).
  */
 export class HubStack extends Stack {
   readonly table: dynamodb.Table;
@@ -43,6 +50,7 @@ export class HubStack extends Stack {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly bus: events.EventBus;
+  readonly fanout: EventFanout;
   /** One Lambda per distinct `fn` of the route table, keyed by `fn`. */
   readonly functions: Record<string, HubFunction> = {};
 
@@ -53,6 +61,11 @@ export class HubStack extends Stack {
     ({ userPool: this.userPool, client: this.userPoolClient } = this.users());
     ({ api: this.api, stage: this.stage } = this.httpApi(props.corsAllowOrigins ?? ['*']));
     this.bus = this.eventBus(props.eventBusName ?? 'council-hub');
+    this.fanout = new EventFanout(this, 'EventFanout', {
+      table: this.table,
+      bus: this.bus,
+      councilEventBuses: props.councilEventBuses ?? parseCouncilEventBuses(this.node.tryGetContext(COUNCIL_EVENT_BUSES_CONTEXT)),
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });

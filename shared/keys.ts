@@ -4,11 +4,22 @@
  *   PK                     SK                     what
  *   COUNCIL#<code>         COUNCIL                a council; GSI1 COUNCILS / <code> lists them
  *   CHALLENGE#<id>         S#CHALLENGE            the challenge (seq = last event number);
- *                                                 GSI2 PUBLIC / <id> while it is public
- *   CHALLENGE#<id>         S#MEMBER#<code>        a membership record; GSI1 COUNCIL#<code> / CHALLENGE#<id>
- *   CHALLENGE#<id>         S#AGREEMENT#<v>        a share agreement version
+ *                                                 GSI2 PUBLIC / <id> while it is public;
+ *                                                 `totals` = the pool's running totals,
+ *                                                 `lastEntryId` = the newest ledger entry
+ *   CHALLENGE#<id>         S#MEMBER#<code>        a membership record; GSI1 COUNCIL#<code> / CHALLENGE#<id>;
+ *                                                 carries the member's running money figures
+ *   CHALLENGE#<id>         S#AGREEMENT#<v>        a share agreement version (v zero-padded)
  *   CHALLENGE#<id>         EVENT#<seq>            an outbox event (seq zero-padded, gapless)
- *   CHALLENGE#<id>         ENTRY#<ulid>           an immutable ledger entry
+ *   CHALLENGE#<id>         ENTRY#<ulid>           an immutable ledger entry; ids rise in commit order
+ *   CHALLENGE#<id>         ENTRY#<ulid>#REVERSED  marks cost <ulid> as reversed (written once, with
+ *                                                 the reversing entry); sorts right after the cost
+ *   SUBSCRIPTION#<id>      S#SUBSCRIPTION         a webhook subscription (holds its secrets);
+ *                                                 GSI1 SUBSCRIPTIONS#<code> / <id> lists a council's
+ *                                                 (not COUNCIL#<code>: that partition holds memberships)
+ *   SUBSCRIPTION#<id>      DELIVERY#<at>#<eventId>#<attempt>
+ *                                                 one webhook delivery attempt (attempt zero-padded);
+ *                                                 expires through `expiresAt` after 30 days
  *   IDEMPOTENCY            hub#<hash>             Powertools idempotency records (TTL)
  *
  * Everything a write decides on sits under `S#`, so one Query reads the state.
@@ -18,6 +29,7 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0');
 export const STATE_PREFIX = 'S#';
 export const EVENT_PREFIX = 'EVENT#';
 export const ENTRY_PREFIX = 'ENTRY#';
+export const DELIVERY_PREFIX = 'DELIVERY#';
 
 export const keys = {
   council: (code: string) => ({ PK: `COUNCIL#${code}`, SK: 'COUNCIL' }),
@@ -39,6 +51,19 @@ export const keys = {
   eventSk: (seq: number) => `${EVENT_PREFIX}${pad(seq, 10)}`,
 
   entry: (id: string, entryId: string) => ({ PK: `CHALLENGE#${id}`, SK: `${ENTRY_PREFIX}${entryId}` }),
+  /** Sorts directly after the cost it marks, so one Query (begins_with the entry's SK) reads both. */
+  reversalMarker: (id: string, costId: string) => ({ PK: `CHALLENGE#${id}`, SK: `${ENTRY_PREFIX}${costId}#REVERSED` }),
+
+  subscription: (id: string) => ({ PK: `SUBSCRIPTION#${id}`, SK: `${STATE_PREFIX}SUBSCRIPTION` }),
+  /** GSI1: a council's subscriptions, by id (ULIDs, so in creation order). The fan-out queries it per audience council. */
+  councilSubscription: (council: string, id: string) => ({ GSI1PK: `SUBSCRIPTIONS#${council}`, GSI1SK: id }),
+  subscriptionsPartition: (council: string) => `SUBSCRIPTIONS#${council}`,
+  subscriptionPartition: (id: string) => `SUBSCRIPTION#${id}`,
+  /** ISO times sort as text, so a subscription's attempts read newest or oldest first from one Query. */
+  delivery: (id: string, at: string, eventId: string, attempt: number) => ({
+    PK: `SUBSCRIPTION#${id}`,
+    SK: `${DELIVERY_PREFIX}${at}#${eventId}#${pad(attempt, 2)}`,
+  }),
 } as const;
 
 /** Idempotency records (Powertools) live in the same table under their own partition. */
@@ -52,4 +77,7 @@ export const KIND = {
   agreement: 'agreement',
   event: 'event',
   entry: 'entry',
+  reversalMarker: 'reversal-marker',
+  subscription: 'subscription',
+  delivery: 'delivery',
 } as const;

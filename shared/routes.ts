@@ -4,6 +4,7 @@ import { challengeRoutes } from './route-groups/challenges';
 import { councilRoutes } from './route-groups/councils';
 import { membershipRoutes } from './route-groups/membership';
 import { moneyRoutes } from './route-groups/money';
+import { subscriptionRoutes } from './route-groups/subscriptions';
 import { systemRoutes } from './route-groups/system';
 
 export type { HttpMethod, RouteSpec } from './http/route-spec';
@@ -22,6 +23,7 @@ export const routes = {
   ...membershipRoutes,
   ...agreementRoutes,
   ...moneyRoutes,
+  ...subscriptionRoutes,
 };
 
 export type Routes = typeof routes;

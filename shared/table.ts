@@ -13,7 +13,7 @@ export const tableDefinition = {
     /** Listings by a shared attribute, e.g. public challenges. */
     { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
   ],
-  /** Epoch seconds; idempotency records expire through it. */
+  /** Epoch seconds; idempotency records and the webhook delivery log expire through it. */
   timeToLiveAttribute: 'expiresAt',
   /** The outbox publisher reads new event items from the stream. */
   streamViewType: 'NEW_IMAGE',

@@ -1,6 +1,7 @@
 import { startHub } from './hub';
 import { StartupError } from './dynamodb-local';
 import { hubSettings } from './settings';
+import { describeSchedule } from '../../shared/fanout/retry-schedule';
 
 /** `npm start`: the hub on its embedded defaults. */
 const started = performance.now();
@@ -10,6 +11,7 @@ try {
   console.log(`Council Collaboration Hub listening on ${hub.url} (ready in ${Math.round(performance.now() - started)} ms)`);
   console.log(`  DynamoDB: ${hub.dynamodbEndpoint}  table: ${settings.tableName}  data: ${settings.dataDir}`);
   console.log(`  Docs: ${hub.url}/docs   Token: npm run --silent token -- --council E08000025 --groups officer,finance`);
+  console.log(`  Events: table stream -> local bus -> webhooks; retries ${describeSchedule(hub.fanout.retrySchedule)} (docs/events.md)`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

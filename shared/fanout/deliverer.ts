@@ -1,0 +1,103 @@
+/**
+ * The deliverer: one message = one attempt to POST one event to one subscription.
+ * The answer decides what follows (retry-schedule.ts): 2xx done; 410 disables the
+ * subscription; anything else is tried again on the Standard Webhooks schedule by
+ * sending the message back to the delivery queue, held until it is due; when the
+ * schedule is spent, it goes to the dead-letter queue and the log says failed.
+ * Every attempt is logged (GET /v1/subscriptions/{id}/deliveries).
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSRecord } from 'aws-lambda';
+import { logger } from '../observability';
+import type { DeliveryAttempt } from '../schemas/subscription';
+import type { SqsHandler } from './dispatcher';
+import { type PostWebhook, postWebhook } from './http-post';
+import { subscriptionWants } from './matching';
+import { type DeadDelivery, type DeliveryMessage, deliveryMessage } from './messages';
+import type { QueueSender } from './queue';
+import { type AttemptResult, DELIVERY_TIMEOUT_MS, MAX_QUEUE_DELAY_MS, nextHop, outcomeOf } from './retry-schedule';
+import { signedWebhook, signingSecrets } from './signing';
+import { disableSubscription, getSubscription, logDeliveryAttempt } from './subscription-store';
+
+export interface DelivererOptions {
+  /** The delivery queue itself: retries and hops go back onto it. */
+  retries: QueueSender;
+  /** The delivery dead-letter queue: deliveries whose retries are spent. */
+  deadLetters: QueueSender;
+  /** Waits before each attempt (retrySchedule()). */
+  schedule: readonly number[];
+  /** The local hub may call http and loopback URLs; deployed, never. */
+  localMode: boolean;
+  post?: PostWebhook;
+  now?: () => number;
+  random?: () => number;
+}
+
+export function makeDelivererHandler(options: DelivererOptions): SqsHandler {
+  const { retries, deadLetters, schedule, localMode, post = postWebhook, now = Date.now, random = Math.random } = options;
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  async function deliverRecord(record: SQSRecord): Promise<void> {
+    const message = deliveryMessage.parse(JSON.parse(record.body));
+    if (message.notBefore) {
+      const hop = nextHop(Date.parse(message.notBefore), now());
+      if (hop !== 'due') return retries.send([{ body: record.body, delayMs: hop.delayMs }]);
+    }
+
+    // Read now, not at dispatch: a deletion, a 410 or a rotation since then takes effect.
+    const subscription = await getSubscription(message.subscriptionId);
+    if (!subscription || !subscriptionWants(subscription, message.event)) {
+      logger.info('Delivery dropped: the subscription is gone, disabled or no longer wants the event', {
+        subscriptionId: message.subscriptionId,
+        eventId: message.event.id,
+      });
+      return;
+    }
+
+    const startedAt = now();
+    const started = performance.now();
+    const request = signedWebhook(message.event, signingSecrets(subscription, startedAt), new Date(startedAt));
+    const result = await post(subscription.url, request, { timeoutMs: DELIVERY_TIMEOUT_MS, localMode });
+    const durationMs = Math.round(performance.now() - started);
+    const decided = outcomeOf(result, message.attempt, schedule, now(), random);
+
+    const attempt: DeliveryAttempt = {
+      eventId: message.event.id,
+      eventType: message.event.type,
+      challengeId: message.event.challengeId,
+      seq: message.event.seq,
+      attempt: message.attempt,
+      at: iso(startedAt),
+      ...result,
+      durationMs,
+      outcome: decided.outcome,
+      ...(decided.outcome === 'retrying' ? { nextAttemptAt: iso(decided.nextAttemptAt) } : {}),
+    };
+    await logDeliveryAttempt(subscription.id, attempt);
+
+    switch (decided.outcome) {
+      case 'delivered':
+        return;
+      case 'disabled':
+        logger.warn('Subscription disabled: the endpoint answered 410 Gone', { subscriptionId: subscription.id });
+        return disableSubscription(subscription.id, 'The endpoint answered 410 Gone', iso(now()));
+      case 'retrying': {
+        const next: DeliveryMessage = { ...message, attempt: decided.nextAttempt, notBefore: iso(decided.nextAttemptAt) };
+        const delayMs = Math.min(MAX_QUEUE_DELAY_MS, Math.max(0, decided.nextAttemptAt - now()));
+        return retries.send([{ body: JSON.stringify(next), ...(delayMs > 0 ? { delayMs } : {}) }]);
+      }
+      case 'failed': {
+        logger.warn('Delivery failed: retries exhausted', { subscriptionId: subscription.id, eventId: message.event.id, ...result });
+        const dead: DeadDelivery = { ...message, failedAt: iso(now()), ...lastResult(result) };
+        return deadLetters.send([{ body: JSON.stringify(dead) }]);
+      }
+    }
+  }
+
+  return async function deliverWebhooks(event, context) {
+    // Messages are independent (each its own subscription and attempt): processed side by side.
+    return processPartialResponse(event, deliverRecord, new BatchProcessor(EventType.SQS), context ? { context } : {});
+  };
+}
+
+const lastResult = (result: AttemptResult) => ('statusCode' in result ? { lastStatusCode: result.statusCode } : { lastError: result.error });

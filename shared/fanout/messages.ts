@@ -1,0 +1,31 @@
+/**
+ * The messages between the fan-out's queues. Validated on the way in, so a malformed
+ * message fails (and is retried, then dead-lettered) instead of half-working.
+ */
+import * as z from 'zod';
+import { isoDateTime, ulid } from '../schemas/common';
+import { type EventEnvelope, eventEnvelope } from '../schemas/events';
+
+/** What EventBridge puts on the dispatch queue: the bus event, the hub event as its detail. */
+const busMessage = z.object({ source: z.string(), 'detail-type': z.string(), detail: eventEnvelope });
+
+export function eventOfBusMessage(body: string): EventEnvelope {
+  return busMessage.parse(JSON.parse(body)).detail;
+}
+
+/** One delivery of one event to one subscription; `attempt` counts from 1. */
+export const deliveryMessage = z.object({
+  subscriptionId: ulid,
+  event: eventEnvelope,
+  attempt: z.int().min(1),
+  /** Not to be tried before this time: waits longer than a queue delay hop until it passes. */
+  notBefore: isoDateTime.optional(),
+});
+export type DeliveryMessage = z.infer<typeof deliveryMessage>;
+
+/** What lands on the delivery dead-letter queue when the retries are spent. */
+export interface DeadDelivery extends DeliveryMessage {
+  failedAt: string;
+  lastStatusCode?: number;
+  lastError?: string;
+}

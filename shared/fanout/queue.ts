@@ -1,0 +1,47 @@
+/**
+ * The one thing the dispatcher and the deliverer need of a queue: to send messages,
+ * some of them held back. Deployed that is SQS (`sqsQueue`); the local hub supplies an
+ * in-process queue with the same delays (infra/local/local-queue.ts).
+ */
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { MAX_QUEUE_DELAY_MS } from './retry-schedule';
+
+export interface OutgoingMessage {
+  body: string;
+  /** Hold the message back this long (at most 15 minutes, SQS's limit). */
+  delayMs?: number;
+}
+
+export interface QueueSender {
+  send(messages: readonly OutgoingMessage[]): Promise<void>;
+}
+
+const SQS_BATCH = 10;
+const MAX_SEND_ATTEMPTS = 3;
+
+/**
+ * SQS, ten messages a call. DelaySeconds is whole seconds, rounded up, so a message
+ * never arrives before it is due (the deliverer checks `notBefore` anyway). Entries
+ * a batch call reports failed are sent again; any still failing fail the send.
+ */
+export function sqsQueue(client: Pick<SQSClient, 'send'>, queueUrl: string): QueueSender {
+  return {
+    async send(messages) {
+      for (let start = 0; start < messages.length; start += SQS_BATCH) {
+        let entries = messages.slice(start, start + SQS_BATCH).map((m, i) => ({
+          Id: String(i),
+          MessageBody: m.body,
+          ...(m.delayMs ? { DelaySeconds: Math.min(MAX_QUEUE_DELAY_MS / 1000, Math.ceil(m.delayMs / 1000)) } : {}),
+        }));
+        for (let attempt = 1; entries.length > 0; attempt++) {
+          const { Failed = [] } = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+          const failedIds = new Set(Failed.map((f) => f.Id));
+          entries = entries.filter((e) => failedIds.has(e.Id));
+          if (entries.length > 0 && attempt >= MAX_SEND_ATTEMPTS) {
+            throw new Error(`SQS refused ${entries.length} message(s) for ${queueUrl}: ${Failed.map((f) => `${f.Code} ${f.Message ?? ''}`).join('; ')}`);
+          }
+        }
+      }
+    },
+  };
+}
