@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { OutgoingMessage, QueueSender } from '../../shared/fanout/queue';
+import { lambdaContext } from './lambda-context';
 
 export interface LocalQueueOptions {
   name: string;
@@ -110,7 +111,7 @@ export class LocalQueue implements QueueSender {
     for (const m of batch) m.receiveCount++;
     let failed: Set<string>;
     try {
-      const response = await this.options.handler!({ Records: batch.map((m) => this.record(m)) }, lambdaContext(this.name));
+      const response = await this.options.handler!({ Records: batch.map((m) => this.record(m)) }, lambdaContext(this.name, 60_000));
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       this.options.onError?.(error);
@@ -145,23 +146,4 @@ export class LocalQueue implements QueueSender {
       awsRegion: 'local',
     };
   }
-}
-
-/** Enough of a Lambda context for Powertools; the local consumers have no deadline of their own. */
-export function lambdaContext(name: string): Context {
-  const functionName = `council-hub-${name}`;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }

@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../../shared/errors';
 import { routeKey, routeList, type RouteSpec } from '../../shared/routes';
 import { claimsAsApiGatewayPassesThem, type LocalKeys } from './auth';
+import { lambdaContext } from './lambda-context';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -88,25 +89,6 @@ function toEvent(req: IncomingMessage, url: URL, route: RouteSpec, pathParameter
     ...(body !== undefined ? { body } : {}),
     isBase64Encoded: false,
   } as APIGatewayProxyEventV2;
-}
-
-function lambdaContext(fn: string, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  const functionName = `council-hub-${fn}`;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 export interface AdapterOptions {

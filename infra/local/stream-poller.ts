@@ -30,7 +30,7 @@ import { type EventPattern, matchesFilter } from '../../events/match';
 import type { PublisherHandler } from '../../shared/fanout/publisher';
 import type { QueueSender } from '../../shared/fanout/queue';
 import { LOCAL_AWS_ENV } from './dynamodb-local';
-import { lambdaContext } from './local-queue';
+import { lambdaContext } from './lambda-context';
 
 export interface StreamPollerOptions {
   /** DynamoDB Local, whose endpoint also serves the Streams API. */
@@ -226,7 +226,7 @@ export class StreamPoller {
     let reason: string;
     this.stats.invocations++;
     try {
-      const { batchItemFailures } = await this.options.handler({ Records: batch } satisfies DynamoDBStreamEvent, lambdaContext('publisher'));
+      const { batchItemFailures } = await this.options.handler({ Records: batch } satisfies DynamoDBStreamEvent, lambdaContext('publisher', 60_000));
       if (batchItemFailures.length === 0) {
         this.stats.recordsPublished += batch.length;
         return;

@@ -3,19 +3,11 @@
  * Each check returns the conflict it finds, or null; handlers turn a conflict
  * into a 409 with its `code`.
  */
-import type { MemberRole, MemberStatus, Stage } from '../schemas/common';
+import { type MemberRole, type MemberStatus, type Stage, stage } from '../schemas/common';
 import type { Conflict } from './ledger';
 
-export const FORWARD_STAGES: readonly Stage[] = [
-  'draft',
-  'scoping',
-  'forming',
-  'market_engagement',
-  'procurement',
-  'awarded',
-  'delivery',
-  'closed',
-];
+/** The stages in their forward order: every stage but `cancelled`, which any open stage may jump to. */
+export const FORWARD_STAGES: readonly Stage[] = stage.options.filter((s) => s !== 'cancelled');
 export const MAX_FUNDING_MEMBERS = 50;
 
 export interface MemberView {
