@@ -1,8 +1,8 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { requireLeadOfficer, visibleState } from '../shared/access';
+import { requireActiveMember, requireLeadOfficer, visibleState, writeVisibleChallenge } from '../shared/access';
 import { agreementItem, agreementsOf, agreementView, fundingCouncils } from '../shared/agreements';
 import type { Caller } from '../shared/auth';
-import { type Change, type ChallengeState, event, loadChallenge, type PendingEvent, writeChallenge } from '../shared/challenge-store';
+import { type Change, type ChallengeState, event, loadChallenge, type PendingEvent } from '../shared/challenge-store';
 import { documents } from '../shared/db';
 import { type AgreementEvent, approve, isConflict, propose, reject, type Transition } from '../shared/domain/agreement-lifecycle';
 import { fundingMembers } from '../shared/domain/consortium';
@@ -11,7 +11,7 @@ import { badRequest, conflict, forbidden, notFound, unprocessable } from '../sha
 import { json } from '../shared/http/responses';
 import { operation, routeGroup } from '../shared/http/operation';
 import { keys } from '../shared/keys';
-import { actorOf, requireActiveMemberToRead, requireFundingMemberCaller, requireOpen } from '../shared/money-access';
+import { actorOf, requireFundingMemberCaller, requireOpen } from '../shared/money-access';
 import { routeKey } from '../shared/http/route-spec';
 import { agreementRoutes as routes } from '../shared/route-groups/agreements';
 import { agreementRejection } from '../shared/schemas/agreement';
@@ -29,7 +29,7 @@ const changeOf = (state: ChallengeState, t: Transition): Change => ({
 
 async function readableState(id: string, caller: Caller): Promise<ChallengeState> {
   const state = visibleState(await loadChallenge(id, true), caller, id);
-  requireActiveMemberToRead(state, caller);
+  requireActiveMember(state, caller);
   return state;
 }
 
@@ -54,8 +54,7 @@ async function populations(councils: string[]): Promise<Map<string, number | und
 
 const proposeShareAgreement = operation(routes.proposeShareAgreement, async ({ params, body, caller }) => {
   let version = 0;
-  const { state } = await writeChallenge(params.id, actorOf(caller), async (read) => {
-    const state = visibleState(read, caller, params.id);
+  const { state } = await writeVisibleChallenge(params.id, caller, async (state) => {
     requireLeadOfficer(state, caller);
     requireOpen(state);
     const funding = fundingMembers(state.members);
@@ -81,8 +80,7 @@ const proposeShareAgreement = operation(routes.proposeShareAgreement, async ({ p
 /** Approve and reject: an officer of a funding member the version names, while the challenge is open. */
 function answer(decide: (state: ChallengeState, council: string, version: number) => ReturnType<typeof approve>) {
   return async (id: string, version: number, caller: Caller) => {
-    const { state } = await writeChallenge(id, actorOf(caller), (read) => {
-      const state = visibleState(read, caller, id);
+    const { state } = await writeVisibleChallenge(id, caller, (state) => {
       const member = requireFundingMemberCaller(state, caller, 'officer');
       requireOpen(state);
       const result = decide(state, member.council, version);

@@ -7,14 +7,15 @@ import {
   loadVisibleChallenge,
   requireActiveMember,
   requireLeadOfficer,
-  visibleState,
+  refuseIf,
+  writeVisibleChallenge,
 } from '../shared/access';
 import { stageContext } from '../shared/agreements';
 import { callerCouncil } from '../shared/auth';
 import { type ChallengeRecord, event, newId, writeChallenge } from '../shared/challenge-store';
 import { documents, withoutKeys } from '../shared/db';
 import { stageMoveConflict, terminalConflict } from '../shared/domain/consortium';
-import { conflict, forbidden, Problem } from '../shared/errors';
+import { forbidden, Problem } from '../shared/errors';
 import { json } from '../shared/http/responses';
 import { operation, routeGroup } from '../shared/http/operation';
 import { keys } from '../shared/keys';
@@ -61,11 +62,10 @@ function ifMatchHolds(header: string, etag: string): boolean {
 const patchChallenge = operation(routes.patchChallenge, async ({ params, body, caller, headers }) => {
   const ifMatch = headers['if-match'];
   if (!ifMatch) throw new Problem(428, 'PATCH needs an If-Match header with the ETag from GET /v1/challenges/{id}.');
-  const { state } = await writeChallenge(params.id, { council: caller.council ?? '', sub: caller.sub }, (read) => {
-    const { challenge } = visibleState(read, caller, params.id);
-    requireLeadOfficer(read!, caller);
-    const closed = terminalConflict(challenge.stage);
-    if (closed) throw conflict(closed.code, closed.detail);
+  const { state } = await writeVisibleChallenge(params.id, caller, (read) => {
+    const { challenge } = read;
+    requireLeadOfficer(read, caller);
+    refuseIf(terminalConflict(challenge.stage));
     if (!ifMatchHolds(ifMatch, etagOf(challenge))) {
       throw new Problem(412, `The challenge has changed since you read it: its ETag is now ${etagOf(challenge)}.`);
     }
@@ -82,11 +82,11 @@ const patchChallenge = operation(routes.patchChallenge, async ({ params, body, c
 });
 
 const changeStage = operation(routes.changeStage, async ({ params, body, caller }) => {
-  const { state } = await writeChallenge(params.id, { council: caller.council ?? '', sub: caller.sub }, (read) => {
-    const { challenge } = visibleState(read, caller, params.id);
-    requireLeadOfficer(read!, caller);
-    const refused = stageMoveConflict(challenge, body.to, stageContext(read!));
-    if (refused) throw conflict(refused.code, refused.detail);
+  const { state } = await writeVisibleChallenge(params.id, caller, (read) => {
+    const { challenge } = read;
+    requireLeadOfficer(read, caller);
+    const refused = stageMoveConflict(challenge, body.to, stageContext(read));
+    refuseIf(refused);
     const next = { ...challenge, stage: body.to, version: challenge.version + 1, updatedAt: new Date().toISOString() };
     return {
       challenge: next,

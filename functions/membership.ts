@@ -1,14 +1,15 @@
 import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
   challengeView,
-  isActiveMember,
+  etagOf,
   loadVisibleChallenge,
   memberView,
+  refuseIf,
   requireLeadOfficer,
-  visibleState,
+  writeVisibleChallenge,
 } from '../shared/access';
 import { type Caller, callerCouncil, isHubAdmin } from '../shared/auth';
-import { type ChallengeRecord, type ChallengeState, event, type MemberRecord, memberOf, writeChallenge } from '../shared/challenge-store';
+import { type ChallengeRecord, type ChallengeState, event, type MemberRecord, memberOf } from '../shared/challenge-store';
 import { documents, withoutKeys } from '../shared/db';
 import {
   capacityConflict,
@@ -19,8 +20,7 @@ import {
   terminalConflict,
   withdrawConflict,
 } from '../shared/domain/consortium';
-import type { Conflict } from '../shared/domain/ledger';
-import { conflict, forbidden, notFound, unprocessable } from '../shared/errors';
+import { conflict, forbidden, unprocessable } from '../shared/errors';
 import { decodeCursor, encodeCursor } from '../shared/http/paging';
 import { json } from '../shared/http/responses';
 import { operation, routeGroup } from '../shared/http/operation';
@@ -29,16 +29,12 @@ import { membershipRoutes as routes } from '../shared/route-groups/membership';
 import { routeKey } from '../shared/http/route-spec';
 import { tableName } from '../shared/table';
 
-const refuseIf = (found: Conflict | null) => {
-  if (found) throw conflict(found.code, found.detail);
-};
-const actorOf = (caller: Caller) => ({ council: callerCouncil(caller), sub: caller.sub });
 const now = () => new Date().toISOString();
 const memberLocation = (id: string, council: string) => ({ location: `/v1/challenges/${id}/members/${council}` });
 
 /** Runs one membership change and answers with the member record it leaves. */
-async function changeMember(id: string, caller: Caller, council: string, decide: (state: ChallengeState) => ReturnType<Parameters<typeof writeChallenge>[2]>) {
-  const { state } = await writeChallenge(id, actorOf(caller), (read) => decide(visibleState(read, caller, id)));
+async function changeMember(id: string, caller: Caller, council: string, decide: Parameters<typeof writeVisibleChallenge>[2]) {
+  const { state } = await writeVisibleChallenge(id, caller, decide);
   return memberView(memberOf(state, council)!);
 }
 
@@ -155,8 +151,7 @@ const withdrawMember = operation(routes.withdrawMember, async ({ params, caller 
 });
 
 const transferLead = operation(routes.transferLead, async ({ params, body, caller }) => {
-  const { state } = await writeChallenge(params.id, actorOf(caller), (read) => {
-    const state = visibleState(read, caller, params.id);
+  const { state } = await writeVisibleChallenge(params.id, caller, (state) => {
     requireLeadOfficer(state, caller);
     refuseIf(terminalConflict(state.challenge.stage));
     const from = state.challenge.leadCouncil;
@@ -173,7 +168,7 @@ const transferLead = operation(routes.transferLead, async ({ params, body, calle
       events: [event('LeadTransferred', { from, to: body.council })],
     };
   });
-  return json(200, challengeView(state.challenge, true), { etag: `"${state.challenge.version}"` });
+  return json(200, challengeView(state.challenge, true), { etag: etagOf(state.challenge) });
 });
 
 /** A council's memberships (GSI1, never a Scan) with each challenge's summary. */

@@ -1,8 +1,8 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { visibleState } from '../shared/access';
+import { requireActiveMember, visibleState, writeVisibleChallenge } from '../shared/access';
 import { activeAgreement, agreementCoversFundingMembers } from '../shared/agreements';
 import type { Caller } from '../shared/auth';
-import { type ChallengeState, event, loadChallenge, type MemberRecord, memberOf, writeChallenge } from '../shared/challenge-store';
+import { type ChallengeState, event, loadChallenge, type MemberRecord, memberOf } from '../shared/challenge-store';
 import { documents } from '../shared/db';
 import { fundingMembers } from '../shared/domain/consortium';
 import {
@@ -34,7 +34,6 @@ import {
 import {
   actorOf,
   refuseIf,
-  requireActiveMemberToRead,
   requireFundingMember,
   requireFundingMemberCaller,
   requireLeadFinance,
@@ -53,15 +52,14 @@ function newEntry(state: ChallengeState, caller: Caller) {
 
 /** Runs one money write and answers with the entry it recorded. */
 async function recordEntry(id: string, caller: Caller, decide: (state: ChallengeState) => ReturnType<typeof ledgerChange> | Promise<ReturnType<typeof ledgerChange>>) {
-  const { state } = await writeChallenge(id, actorOf(caller), (read) => decide(visibleState(read, caller, id)));
+  const { state } = await writeVisibleChallenge(id, caller, decide);
   return state;
 }
 
 const setPledge = operation(routes.setPledge, async ({ params, body, caller }) => {
   let entry: StoredEntry | undefined;
   let unchangedEntryId: string | undefined;
-  await writeChallenge(params.id, actorOf(caller), (read) => {
-    const state = visibleState(read, caller, params.id);
+  await writeVisibleChallenge(params.id, caller, (state) => {
     if (caller.council !== params.council) throw forbidden(`Only ${params.council}'s finance may set its pledge.`);
     const member = requireFundingMemberCaller(state, caller, 'finance');
     requireOpen(state);
@@ -197,7 +195,7 @@ const reverseCost = operation(routes.reverseCost, async ({ params, body, caller 
 
 async function readableState(id: string, caller: Caller): Promise<ChallengeState> {
   const state = visibleState(await loadChallenge(id, true), caller, id);
-  requireActiveMemberToRead(state, caller);
+  requireActiveMember(state, caller);
   return state;
 }
 

@@ -1,8 +1,17 @@
-import { type Caller, requireGroup } from './auth';
-import { type ChallengeRecord, type ChallengeState, loadChallenge, type MemberRecord, memberOf } from './challenge-store';
+import { type Caller, callerCouncil, requireGroup } from './auth';
+import {
+  type Change,
+  type ChallengeRecord,
+  type ChallengeState,
+  loadChallenge,
+  type MemberRecord,
+  memberOf,
+  writeChallenge,
+} from './challenge-store';
 import { isActive } from './domain/consortium';
-import { forbidden, notFound } from './errors';
-import type { ChallengeSnapshot } from './schemas/events';
+import type { Conflict } from './domain/ledger';
+import { conflict, forbidden, notFound } from './errors';
+import { type ChallengeSnapshot, challengeSnapshot as snapshotSchema } from './schemas/events';
 
 /**
  * Who may see what of a challenge (domain.md, Visibility):
@@ -45,10 +54,10 @@ export function challengeView(challenge: ChallengeRecord, withStatement: boolean
   };
 }
 
-const VIEW_FIELDS = [
-  'id', 'title', 'howMightWe', 'outcomes', 'themes', 'visibility', 'procurementRoute',
-  'targetBudgetPence', 'leadCouncil', 'stage', 'version', 'createdAt', 'updatedAt',
-] as const;
+/** The challenge's own fields, as the event catalogue's snapshot names them (statement handled apart). */
+const VIEW_FIELDS = Object.keys(snapshotSchema.shape).filter((f) => f !== 'statement') as Array<
+  Exclude<keyof ChallengeSnapshot, 'statement'>
+>;
 
 function pick(c: Omit<ChallengeRecord, 'seq' | 'statement'>) {
   return Object.fromEntries(VIEW_FIELDS.filter((f) => c[f] !== undefined).map((f) => [f, c[f]]));
@@ -70,4 +79,25 @@ export function memberView(m: MemberRecord) {
   return Object.fromEntries(
     Object.entries({ council, role, status, via, invitedAt, requestedAt, joinedAt, leftAt, updatedAt }).filter(([, v]) => v !== undefined),
   );
+}
+
+/** Who an event records as having acted: the caller's council and user. */
+export const actorOf = (caller: Caller) => ({ council: callerCouncil(caller), sub: caller.sub });
+
+/** A rule's conflict, if any, is the caller's 409. */
+export const refuseIf = (found: Conflict | null) => {
+  if (found) throw conflict(found.code, found.detail);
+};
+
+/**
+ * A write to a challenge the caller can see: `decide` runs on the state read inside
+ * the outbox's retry loop (so again after a conflict), and 404s a challenge the
+ * caller may not see before any other rule is looked at.
+ */
+export function writeVisibleChallenge(
+  id: string,
+  caller: Caller,
+  decide: (state: ChallengeState) => Change | 'unchanged' | Promise<Change | 'unchanged'>,
+) {
+  return writeChallenge(id, actorOf(caller), (read) => decide(visibleState(read, caller, id)));
 }

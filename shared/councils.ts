@@ -31,7 +31,7 @@ export async function putCouncil(
       TableName: tableName(),
       Key: keys.council(code),
       UpdateExpression:
-        `SET ${names.map((n, i) => `#f${i} = :f${i}`).join(', ')}, createdAt = if_not_exists(createdAt, :now)` +
+        `SET ${names.map((_, i) => `#f${i} = :f${i}`).join(', ')}, createdAt = if_not_exists(createdAt, :now)` +
         (removed.length ? ` REMOVE ${removed.map((f) => `#${f}`).join(', ')}` : ''),
       ExpressionAttributeNames: {
         ...Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),

@@ -2,29 +2,19 @@
  * Who may move money and answer share agreements (domain.md: Callers, Money,
  * Share agreements). Each check throws the Problem the API answers with.
  */
-import { isActiveMember } from './access';
+import { refuseIf } from './access';
 import { type Caller, callerCouncil, requireGroup } from './auth';
 import { type ChallengeState, type MemberRecord, memberOf } from './challenge-store';
 import { fundingMembers, terminalConflict } from './domain/consortium';
-import type { Conflict } from './domain/ledger';
 import { conflict, forbidden } from './errors';
 
-export const refuseIf = (found: Conflict | null) => {
-  if (found) throw conflict(found.code, found.detail);
-};
-
-export const actorOf = (caller: Caller) => ({ council: callerCouncil(caller), sub: caller.sub });
+export { actorOf, refuseIf } from './access';
 
 /** Money and agreements move in any stage that is not terminal (409 challenge_closed). */
 export const requireOpen = (state: ChallengeState) => refuseIf(terminalConflict(state.challenge.stage));
 
 export function fundingMember(state: ChallengeState, council: string | undefined): MemberRecord | undefined {
   return fundingMembers(state.members).find((m) => m.council === council);
-}
-
-/** Reads (ledger, statement, agreements) are for active members only. */
-export function requireActiveMemberToRead(state: ChallengeState, caller: Caller): void {
-  if (!isActiveMember(state, caller.council)) throw forbidden('Only active members of this challenge may read its money and agreements.');
 }
 
 /** The caller is `group` of a funding member, acting for its own council. */

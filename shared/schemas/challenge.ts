@@ -12,6 +12,7 @@ import {
   ulid,
   visibility,
 } from './common';
+import { challengeSnapshot } from './events';
 
 const text = (max: number) => z.string().trim().max(max);
 const listOf = (max: number, itemMax: number) => z.array(z.string().trim().min(1).max(itemMax)).max(max);
@@ -50,23 +51,9 @@ export const challengePatchInput = z
   .meta({ id: 'ChallengePatch' });
 export type ChallengePatch = z.infer<typeof challengePatchInput>;
 
-export const challenge = z
-  .object({
-    id: ulid,
-    title: z.string(),
-    statement: z.string().optional().describe('Shown to active members only'),
-    howMightWe: z.string(),
-    outcomes: z.array(z.string()),
-    themes: z.array(z.string()),
-    visibility,
-    procurementRoute,
-    targetBudgetPence: nonNegativePence.optional(),
-    leadCouncil: gssCode,
-    stage,
-    version: z.int(),
-    createdAt: isoDateTime,
-    updatedAt: isoDateTime,
-  })
+/** The API's challenge is the events' snapshot, with the statement for active members only. */
+export const challenge = challengeSnapshot
+  .extend({ statement: z.string().optional().describe('Shown to active members only') })
   .meta({ id: 'Challenge' });
 
 export const challengeListQuery = pageQuery.extend({
