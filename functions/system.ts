@@ -3,17 +3,12 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { notFound } from '../shared/errors';
 import { json, text } from '../shared/http/responses';
-import { operation, routeGroup } from '../shared/http/operation';
+import { routeGroup } from '../shared/http/operation';
 import { buildOpenApiDocument } from '../shared/openapi';
-import { routeKey, routes } from '../shared/routes';
+import { systemRoutes } from '../shared/route-groups/system';
 
-const getHealthOperation = operation(routes.getHealth, async () => json(200, { status: 'ok' }));
 
 let openApiDocument: string | undefined;
-const getOpenApiOperation = operation(routes.getOpenApi, async () => {
-  openApiDocument ??= JSON.stringify(buildOpenApiDocument('/'));
-  return text(200, openApiDocument, 'application/json', { 'cache-control': 'public, max-age=300' });
-});
 
 /**
  * The reference page is swagger-ui, served from the swagger-ui-dist package by
@@ -61,21 +56,18 @@ const docsSecurityHeaders = {
   },
 } as never;
 
-const getDocsOperation = operation(routes.getDocs, async () => text(200, DOCS_PAGE, 'text/html; charset=utf-8'), {
-  securityHeaders: docsSecurityHeaders,
-});
-
-const getDocsAssetOperation = operation(routes.getDocsAsset, async ({ params }) => {
-  if (params.asset === 'init.js') return text(200, INIT_SCRIPT, 'text/javascript; charset=utf-8');
-  const contentType = ASSETS[params.asset];
-  if (!contentType) throw notFound(`No docs asset named ${params.asset}.`);
-  const body = await readFile(join(assetsDir(), params.asset), 'utf8');
-  return text(200, body, contentType, { 'cache-control': 'public, max-age=86400' });
-});
-
-export const handler = routeGroup({
-  [routeKey(routes.getHealth)]: getHealthOperation,
-  [routeKey(routes.getOpenApi)]: getOpenApiOperation,
-  [routeKey(routes.getDocs)]: getDocsOperation,
-  [routeKey(routes.getDocsAsset)]: getDocsAssetOperation,
+export const handler = routeGroup(systemRoutes, {
+  getHealth: async () => json(200, { status: 'ok' }),
+  getOpenApi: async () => {
+    openApiDocument ??= JSON.stringify(buildOpenApiDocument('/'));
+    return text(200, openApiDocument, 'application/json', { 'cache-control': 'public, max-age=300' });
+  },
+  getDocs: { handler: async () => text(200, DOCS_PAGE, 'text/html; charset=utf-8'), options: { securityHeaders: docsSecurityHeaders } },
+  getDocsAsset: async ({ params }) => {
+    if (params.asset === 'init.js') return text(200, INIT_SCRIPT, 'text/javascript; charset=utf-8');
+    const contentType = ASSETS[params.asset];
+    if (!contentType) throw notFound(`No docs asset named ${params.asset}.`);
+    const body = await readFile(join(assetsDir(), params.asset), 'utf8');
+    return text(200, body, contentType, { 'cache-control': 'public, max-age=86400' });
+  },
 });

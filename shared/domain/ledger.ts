@@ -34,30 +34,54 @@ export interface LedgerEntry {
   recordedAt: string;
 }
 
-export interface MemberFigures {
-  council: string;
-  pledgedPence: number;
-  committedPence: number;
-  receivedPence: number;
-  allocatedCostPence: number;
-  allocatedRiskPence: number;
+/** An entry as stored: the ledger's entry plus what the hub records about it. */
+export interface StoredEntry extends LedgerEntry {
+  /** Reversal: why. */
+  reason?: string;
+  /** Cost: the share agreement version that split it. */
+  agreementVersion?: number;
 }
+
+/** The one list of a member's money figures: stored, replayed, checked and shown. */
+export const FIGURE_FIELDS = ['pledgedPence', 'committedPence', 'receivedPence', 'allocatedCostPence', 'allocatedRiskPence'] as const;
+export type FigureField = (typeof FIGURE_FIELDS)[number];
+
+export type MemberFigures = { council: string } & Record<FigureField, number>;
 
 export interface Conflict {
   code: string;
   detail: string;
 }
 
+/** The pool's figures: the sums of every member's (withdrawn members included), and its cash. */
 export interface PoolTotals {
   pledgedPence: number;
   committedPence: number;
   receivedPence: number;
+  /** Net spend: costs minus reversals. */
   spentPence: number;
+  /** Cash in the pool: received minus net spend. */
   poolBalancePence: number;
 }
 
 export function zeroFigures(council: string): MemberFigures {
   return { council, pledgedPence: 0, committedPence: 0, receivedPence: 0, allocatedCostPence: 0, allocatedRiskPence: 0 };
+}
+
+/** A record's figures, absent ones 0. */
+export function figuresOf(record: { council: string } & Partial<Record<FigureField, number>>): MemberFigures {
+  const f = zeroFigures(record.council);
+  for (const field of FIGURE_FIELDS) f[field] = record[field] ?? 0;
+  return f;
+}
+
+export const hasMoney = (f: MemberFigures) => FIGURE_FIELDS.some((field) => f[field] !== 0);
+
+/** Every figure, and every pool total, is a whole number JavaScript counts exactly. */
+export function figuresAreExact(figures: Iterable<MemberFigures>): boolean {
+  const all = [...figures];
+  const totals = poolTotals(all);
+  return all.every((f) => FIGURE_FIELDS.every((field) => Number.isSafeInteger(f[field]))) && Object.values(totals).every(Number.isSafeInteger);
 }
 
 /** Negative: the member owes the pool. */
@@ -150,13 +174,11 @@ export function recomputeFigures(entries: ReadonlyArray<LedgerEntry>, councils: 
   return figures;
 }
 
-const FIGURE_FIELDS = ['pledgedPence', 'committedPence', 'receivedPence', 'allocatedCostPence', 'allocatedRiskPence'] as const;
-
 /** Every broken ledger invariant, in words; empty when all hold. */
 export function checkInvariants(input: {
   entries: ReadonlyArray<LedgerEntry>;
   figures: ReadonlyArray<MemberFigures>;
-  totals: { receivedPence: number; spentPence: number };
+  totals: Pick<PoolTotals, 'receivedPence' | 'spentPence'>;
 }): string[] {
   const { entries, figures, totals } = input;
   const violations: string[] = [];

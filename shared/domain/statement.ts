@@ -2,7 +2,7 @@
 // ledger still holds money for), built from the running figures, plus the pool
 // totals; and its CSV form. Pure: the handler reads the figures and council names.
 
-import { balancePence, type MemberFigures, outstandingPence } from './ledger';
+import { balancePence, type MemberFigures, outstandingPence, type PoolTotals } from './ledger';
 import type { Share } from './shares';
 
 export interface StatementMember {
@@ -30,14 +30,6 @@ export interface StatementRow {
   outstandingPence: number;
 }
 
-export interface StatementTotals {
-  pledgedPence: number;
-  committedPence: number;
-  receivedPence: number;
-  spentPence: number;
-  poolBalancePence: number;
-}
-
 export interface Statement {
   challengeId: string;
   currency: 'GBP';
@@ -45,7 +37,7 @@ export interface Statement {
   /** The active share agreement the bps columns come from, if any. */
   agreementVersion?: number;
   members: StatementRow[];
-  totals: StatementTotals;
+  totals: PoolTotals;
 }
 
 /**
@@ -57,7 +49,7 @@ export function buildStatement(input: {
   asOfSeq: number;
   members: readonly StatementMember[];
   agreement?: { version: number; shares: readonly Share[] } | undefined;
-  totals: { pledgedPence: number; committedPence: number; receivedPence: number; spentPence: number };
+  totals: Omit<PoolTotals, 'poolBalancePence'>;
 }): Statement {
   const shares = new Map((input.agreement?.shares ?? []).map((s) => [s.council, s]));
   const members = [...input.members]

@@ -17,7 +17,7 @@ import { type DeadDelivery, type DeliveryMessage, deliveryMessage } from './mess
 import type { QueueSender } from './queue';
 import { type AttemptResult, DELIVERY_TIMEOUT_MS, MAX_QUEUE_DELAY_MS, nextHop, outcomeOf } from './retry-schedule';
 import { signedWebhook, signingSecrets } from './signing';
-import { disableSubscription, getSubscription, logDeliveryAttempt } from './subscription-store';
+import { disableSubscription, getSubscription, logDeliveryAttempt } from '../store/subscriptions';
 
 export interface DelivererOptions {
   /** The delivery queue itself: retries and hops go back onto it. */

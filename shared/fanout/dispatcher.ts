@@ -9,7 +9,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { logger } from '../observability';
 import { type DeliveryMessage, eventOfBusMessage } from './messages';
 import type { QueueSender } from './queue';
-import { matchingSubscriptionIds } from './subscription-store';
+import { matchingSubscriptionIds } from '../store/subscriptions';
 
 export interface DispatcherOptions {
   /** The delivery queue. */

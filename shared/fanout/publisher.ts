@@ -19,7 +19,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { HUB_EVENT_SOURCE } from '../../events/rules';
-import { KIND } from '../keys';
+import { KIND } from '../store/keys';
 import { type EventEnvelope, eventEnvelope } from '../schemas/events';
 
 /** What the publisher needs of a bus client: EventBridgeClient and the local bus both fit. */

@@ -1,28 +1,44 @@
+import { createHash } from 'node:crypto';
 import type middy from '@middy/core';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { dynamodb } from '../db';
 import { unprocessable } from '../errors';
-import { idempotencyPartition } from '../keys';
-import { tableDefinition, tableName } from '../table';
+import { dynamodb, tableName } from '../store/client';
+import { idempotencyPartition } from '../store/keys';
+import { tableDefinition } from '../store/table';
+import { readWriteMarker } from '../store/write';
 
-const HEADER = 'idempotency-key';
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const DAY_SECONDS = 24 * 60 * 60;
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The write id of a keyed request: the same for every retry of it, whichever invocation runs it. */
+export const writeIdFor = (sub: string, key: string) => sha256(`${sub}\n${key}`);
+
+/** What must match for a retry to be the same request: route, path and raw body (as Powertools checks). */
+export const requestHashOf = (event: Pick<APIGatewayProxyEventV2, 'routeKey' | 'rawPath' | 'body'>) =>
+  sha256(JSON.stringify([event.routeKey, event.rawPath, event.body ?? null]));
+
+const keyOf = (event: APIGatewayProxyEventV2) => event.headers?.[IDEMPOTENCY_HEADER];
+const subOf = (event: APIGatewayProxyEventV2) =>
+  (event as { requestContext?: { authorizer?: { jwt?: { claims?: Record<string, unknown> } } } }).requestContext?.authorizer?.jwt?.claims?.sub;
+
 /**
- * Idempotency-Key for POSTs, as api.md fixes it, on Powertools idempotency with
- * its records in the hub's own table:
- * - keyed by the caller's `sub` plus the key, one namespace for the whole hub
- *   (not per function); no header means no idempotency;
- * - the route and body are the validated payload, so reusing a key for another
- *   request is IdempotencyValidationError (422 idempotency_key_reuse);
- * - a replay returns the stored response with `Idempotent-Replayed: true`.
+ * Idempotency-Key for POSTs, as api.md fixes it. Two mechanisms, each for what it does best:
+ * - Powertools idempotency (its record in the hub's table) keeps the complete response
+ *   for a replay, the in-progress lock (409 while the first runs) and the payload check
+ *   (422 idempotency_key_reuse), for every POST;
+ * - the write marker (shared/store/write.ts), written in the change's own transaction,
+ *   is what says whether a challenge write happened. When Powertools says "in progress"
+ *   but the marker is there, the first request committed and then died (a crash, a
+ *   timeout): the request goes on, and the write path answers from the marker at once.
  */
 export function idempotentPost(): middy.MiddlewareObj<APIGatewayProxyEventV2> {
   const persistenceStore = new DynamoDBPersistenceLayer({
-    tableName: tableName(),
+    tableName,
     awsSdkV3Client: dynamodb,
     keyAttr: tableDefinition.partitionKey,
     sortKeyAttr: tableDefinition.sortKey,
@@ -31,7 +47,7 @@ export function idempotentPost(): middy.MiddlewareObj<APIGatewayProxyEventV2> {
   });
   const config = new IdempotencyConfig({
     // `&&` yields null without the header, which Powertools reads as "skip".
-    eventKeyJmesPath: `headers."${HEADER}" && [requestContext.authorizer.jwt.claims.sub, headers."${HEADER}"]`,
+    eventKeyJmesPath: `headers."${IDEMPOTENCY_HEADER}" && [requestContext.authorizer.jwt.claims.sub, headers."${IDEMPOTENCY_HEADER}"]`,
     payloadValidationJmesPath: '[routeKey, rawPath, body]',
     expiresAfterSeconds: DAY_SECONDS,
     responseHook: (response) => {
@@ -40,20 +56,29 @@ export function idempotentPost(): middy.MiddlewareObj<APIGatewayProxyEventV2> {
     },
   });
   const powertools = makeHandlerIdempotent({ persistenceStore, config, keyPrefix: 'hub' });
+  const deferred = new WeakSet<object>();
 
   return {
     before: async function checkIdempotencyKey(request) {
-      const key = request.event.headers?.[HEADER];
+      const key = keyOf(request.event);
       if (key !== undefined && (key.length < 1 || key.length > 255)) {
         throw unprocessable('Idempotency-Key must be 1 to 255 characters.', [
           { path: 'headers.idempotency-key', message: 'Must be 1 to 255 characters.' },
         ]);
       }
-      // Powertools keeps the event to hash again when it stores the result; give it a
-      // snapshot, because the JSON body parser later replaces event.body in place.
-      return powertools.before?.({ ...request, event: { ...request.event } });
+      try {
+        // Powertools keeps the event to hash again when it stores the result: give it a snapshot.
+        return await powertools.before?.({ ...request, event: { ...request.event } });
+      } catch (error) {
+        const sub = subOf(request.event);
+        if ((error as Error).name !== 'IdempotencyAlreadyInProgressError' || key === undefined || typeof sub !== 'string') throw error;
+        if (!(await readWriteMarker(writeIdFor(sub, key)))) throw error;
+        deferred.add(request);
+        return undefined;
+      }
     },
     after: async function storeResponse(request) {
+      if (deferred.has(request)) return;
       // Header middlewares leave `undefined` for headers they remove; the stored copy must be plain data.
       const headers = request.response?.headers as Record<string, unknown> | undefined;
       if (headers) for (const name of Object.keys(headers)) if (headers[name] === undefined) delete headers[name];
@@ -63,6 +88,7 @@ export function idempotentPost(): middy.MiddlewareObj<APIGatewayProxyEventV2> {
       // Powertools deletes the in-progress record on any error. When the error is
       // that *another* request holds the key (or the key was reused), that record
       // belongs to the other request and must stay, or a third retry could run twice.
+      if (deferred.has(request)) return;
       const name = (request.error as Error | null)?.name;
       if (name === 'IdempotencyAlreadyInProgressError' || name === 'IdempotencyValidationError') return;
       await powertools.onError?.(request);

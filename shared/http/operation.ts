@@ -1,7 +1,5 @@
 import middy from '@middy/core';
-import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -10,12 +8,12 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { type Caller, callerFromEvent, requireGroup } from '../auth';
-import { type FieldError, unprocessable } from '../errors';
+import { badRequest, type FieldError, unprocessable } from '../errors';
 import { logger, metrics, tracer } from '../observability';
-import type { RouteSpec } from './route-spec';
 import { idempotentPost } from './idempotency';
 import { problemDetails } from './problem-details';
 import type { HttpResult } from './responses';
+import { routeKey, type RouteSpec } from './route-spec';
 
 type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;
 
@@ -29,6 +27,7 @@ export interface OperationInput<R extends RouteSpec> {
 }
 
 export type OperationHandler = middy.MiddyfiedHandler<APIGatewayProxyEventV2, HttpResult, Error, Context>;
+export type Handler<R extends RouteSpec> = (input: OperationInput<R>) => Promise<HttpResult>;
 
 export interface OperationOptions {
   /** Overrides for @middy/http-security-headers, e.g. a CSP that lets the docs page run. */
@@ -38,6 +37,34 @@ export interface OperationOptions {
 /** middy's defaults, less the reporting endpoints the hub does not run. */
 const quietSecurityHeaders = { reportingEndpoints: false, reportTo: false, xssProtection: { reportTo: '' } };
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The request body as text. A body API Gateway could only pass base64-encoded
+ * (not valid UTF-8) is refused rather than decoded with replacement characters.
+ */
+export function bodyText(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): string | undefined {
+  if (event.body === undefined || event.body === null) return undefined;
+  if (!event.isBase64Encoded) return event.body;
+  try {
+    return strictUtf8.decode(Buffer.from(event.body, 'base64'));
+  } catch {
+    throw badRequest('The request body must be UTF-8 encoded JSON.');
+  }
+}
+
+/** A JSON body: 400 when it is missing or not JSON (an optional body may be empty). */
+export function jsonBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>, { optional = false } = {}): unknown {
+  const raw = bodyText(event);
+  if (optional && (raw === undefined || raw.trim() === '')) return undefined;
+  if (raw === undefined) throw badRequest('The request body must be a JSON document.');
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw badRequest('The request body must be a JSON document.');
+  }
+}
+
 /** Validates path, query and body against the route's zod schemas: 422 with every error. */
 function parseInput(route: RouteSpec, event: APIGatewayProxyEventV2) {
   const errors: FieldError[] = [];
@@ -45,15 +72,13 @@ function parseInput(route: RouteSpec, event: APIGatewayProxyEventV2) {
     if (!schema) return undefined;
     const result = schema.safeParse(value);
     if (result.success) return result.data;
-    for (const issue of result.error.issues) {
-      errors.push({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message });
-    }
+    for (const issue of result.error.issues) errors.push({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message });
     return undefined;
   };
   const input = {
     params: parse('params', route.request?.params, event.pathParameters ?? {}),
     query: parse('query', route.request?.query, event.queryStringParameters ?? {}),
-    body: parse('body', route.request?.body, event.body),
+    body: parse('body', route.request?.body, route.request?.body ? jsonBody(event) : undefined),
   };
   if (errors.length > 0) throw unprocessable('The request is not valid.', errors);
   return input;
@@ -64,18 +89,13 @@ function parseInput(route: RouteSpec, event: APIGatewayProxyEventV2) {
  * function shares. Order matters: idempotency is outermost so a replay returns
  * the complete stored response (headers and all) without running anything else;
  * problem details turns every error into problem+json before the header
- * middlewares decorate it.
+ * middlewares decorate it. CORS is the HTTP API's (shared/http/cors.ts), not ours.
  */
-export function operation<R extends RouteSpec>(
-  route: R,
-  handler: (input: OperationInput<R>) => Promise<HttpResult>,
-  options: OperationOptions = {},
-): OperationHandler {
+export function operation<R extends RouteSpec>(route: R, handler: Handler<R>, options: OperationOptions = {}): OperationHandler {
   const chain = middy<APIGatewayProxyEventV2, HttpResult, Error, Context>();
   if (route.method === 'POST') chain.use(idempotentPost());
   chain
     .use(httpSecurityHeaders({ ...quietSecurityHeaders, ...options.securityHeaders } as Parameters<typeof httpSecurityHeaders>[0]))
-    .use(httpCors({ origin: '*', exposeHeaders: 'ETag, Location, Idempotent-Replayed' }))
     .use(problemDetails(logger))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
@@ -88,7 +108,6 @@ export function operation<R extends RouteSpec>(
     })
     .use(captureLambdaHandler(tracer))
     .use(httpHeaderNormalizer());
-  if (route.request?.body) chain.use(httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]));
 
   return chain.handler(async function handleOperation(event) {
     const caller = route.auth ? callerFromEvent(event as never) : undefined;
@@ -98,13 +117,24 @@ export function operation<R extends RouteSpec>(
   });
 }
 
+type Operations<G extends Record<string, RouteSpec>> = {
+  [K in keyof G]: Handler<G[K]> | { handler: Handler<G[K]>; options: OperationOptions };
+};
+
 /**
- * A function's entry point: API Gateway names the matched route in `routeKey`,
- * so one Lambda serves its resource group by looking the operation up.
+ * A function's entry point, wired once from its route group: every route of the
+ * group has exactly one operation (the type says so), and API Gateway names the
+ * matched route in `routeKey`, so one Lambda serves the group by looking it up.
  */
-export function routeGroup(operations: Record<string, OperationHandler>) {
+export function routeGroup<G extends Record<string, RouteSpec>>(routes: G, operations: Operations<G>) {
+  const byRouteKey = new Map<string, OperationHandler>();
+  for (const name of Object.keys(routes) as Array<keyof G>) {
+    const op = operations[name];
+    const [handler, options] = typeof op === 'function' ? [op, {}] : [op.handler, op.options];
+    byRouteKey.set(routeKey(routes[name]!), operation(routes[name]!, handler as Handler<RouteSpec>, options));
+  }
   return async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<HttpResult> {
-    const op = operations[event.routeKey];
+    const op = byRouteKey.get(event.routeKey);
     if (!op) throw new Error(`No operation for route ${event.routeKey}`);
     return op(event, context);
   };

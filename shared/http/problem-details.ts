@@ -1,29 +1,67 @@
 import type middy from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { Refusal } from '../domain/transition';
 import { PROBLEM_CONTENT_TYPE, Problem, problemBody, type ProblemBody } from '../errors';
+import { BadCursorError, KeyReuseError, WriteContentionError, WriteOutcomeUnknownError } from '../store/errors';
 
-const JSON_PARSER = '@middy/http-json-body-parser';
+const REFUSAL_STATUS: Record<Refusal['kind'], number> = {
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid: 422,
+  precondition_failed: 412,
+};
 
-/** Errors raised by libraries in the chain that are the caller's fault, mapped to problems. */
-function knownProblem(error: unknown): ProblemBody | undefined {
-  if (error instanceof Problem) return error.toBody();
-  const e = error as { name?: string; statusCode?: number; message?: string; cause?: { package?: string } };
-  if (e?.cause?.package === JSON_PARSER) {
-    return problemBody(400, 'The request body must be a JSON document.');
+/** A domain refusal as the caller's problem. */
+export const problemOf = (r: Refusal) =>
+  new Problem(REFUSAL_STATUS[r.kind], r.detail, { ...(r.code ? { code: r.code } : {}), ...(r.errors ? { errors: [...r.errors] } : {}) });
+
+/** Throws the refusal, if there is one, as a problem; checks compose with `??`. */
+export function refuseWith(refusal: Refusal | null | undefined): void {
+  if (refusal) throw problemOf(refusal);
+}
+
+const keyReuse = () =>
+  problemBody(422, 'This Idempotency-Key was already used with a different request.', {
+    code: 'idempotency_key_reuse',
+    errors: [{ path: 'headers.idempotency-key', message: 'Already used for another request; use a new key.' }],
+  });
+
+/** Errors of the domain, the store and libraries in the chain that are the caller's to act on, as problems. */
+function knownProblem(error: unknown): { body: ProblemBody; headers?: Record<string, string> } | undefined {
+  if (error instanceof Problem) return { body: error.toBody() };
+  if (error instanceof Refusal) return { body: problemOf(error).toBody() };
+  if (error instanceof BadCursorError) {
+    return { body: problemBody(422, 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: error.message }] }) };
   }
+  if (error instanceof KeyReuseError) return { body: keyReuse() };
+  if (error instanceof WriteContentionError) {
+    // Nothing was written, so the caller may safely try again (with the same Idempotency-Key).
+    return {
+      body: problemBody(503, 'The challenge is being changed by many requests at once; retry shortly.', { code: 'write_contention' }),
+      headers: { 'retry-after': '1' },
+    };
+  }
+  if (error instanceof WriteOutcomeUnknownError) {
+    return {
+      body: problemBody(503, 'The database did not confirm whether this change was saved; retry with the same Idempotency-Key and it is applied at most once.', {
+        code: 'write_outcome_unknown',
+      }),
+      headers: { 'retry-after': '1' },
+    };
+  }
+  const e = error as { name?: string; statusCode?: number; message?: string };
   switch (e?.name) {
     case 'IdempotencyValidationError':
-      return problemBody(422, 'This Idempotency-Key was already used with a different request.', {
-        code: 'idempotency_key_reuse',
-        errors: [{ path: 'headers.idempotency-key', message: 'Already used for another request; use a new key.' }],
-      });
+      return { body: keyReuse() };
     case 'IdempotencyAlreadyInProgressError':
-      return problemBody(409, 'A request with this Idempotency-Key is still being processed; retry shortly.', {
-        code: 'idempotency_in_progress',
-      });
+      return {
+        body: problemBody(409, 'A request with this Idempotency-Key is still being processed; retry shortly.', { code: 'idempotency_in_progress' }),
+        headers: { 'retry-after': '1' },
+      };
   }
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return problemBody(e.statusCode, e.message ?? 'The request cannot be served.');
+    return { body: problemBody(e.statusCode, e.message ?? 'The request cannot be served.') };
   }
   return undefined;
 }
@@ -37,16 +75,16 @@ export function problemDetails(logger: Logger): middy.MiddlewareObj {
   return {
     onError: async function respondWithProblem(request) {
       if (request.response !== undefined) return;
-      let body = knownProblem(request.error);
-      if (!body) {
+      let known = knownProblem(request.error);
+      if (!known) {
         const requestId = request.context.awsRequestId;
         logger.error('Unhandled error', { requestId, error: request.error as Error });
-        body = problemBody(500, `An unexpected error occurred. Quote request id ${requestId} to support.`);
+        known = { body: problemBody(500, `An unexpected error occurred. Quote request id ${requestId} to support.`) };
       }
       request.response = {
-        statusCode: body.status,
-        headers: { 'content-type': PROBLEM_CONTENT_TYPE },
-        body: JSON.stringify(body),
+        statusCode: known.body.status,
+        headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...known.headers },
+        body: JSON.stringify(known.body),
       };
     },
   };

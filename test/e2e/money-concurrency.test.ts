@@ -47,8 +47,21 @@ describe('concurrent costs with duplicated Idempotency-Keys', () => {
       expect((await hub.call('POST', `/v1/challenges/${id}/commitments`, { token, body: { amountPence: 50_000 } })).status).toBe(201);
     }
     const lead = await callers.finance(B);
-    // Loaded only now: shared/db reads DYNAMODB_ENDPOINT, which the hub sets, when it loads.
-    const { writeStats } = await import('../../shared/challenge-store');
+    // Loaded only now: the store's client reads DYNAMODB_ENDPOINT, which the hub sets, when it loads.
+    // Cancelled transactions here are races the store retried (no other condition can fail).
+    const { dynamodb } = await import('../../shared/store/client');
+    const writeStats = { conflicts: 0 };
+    dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (context.commandName === 'TransactWriteItemsCommand' && (error as Error).name === 'TransactionCanceledException') writeStats.conflicts++;
+          throw error;
+        }
+      },
+      { step: 'deserialize', priority: 'high', name: 'conflictCounter' },
+    );
     const conflictsBefore = writeStats.conflicts;
 
     // Amounts 3,001 + 97i pence: 40 costs totalling 195,700p against 150,000p committed, so the

@@ -19,7 +19,7 @@ import { StreamPoller } from '../../infra/local/stream-poller';
 import { ensureTable } from '../../infra/local/table';
 import type { PublisherHandler } from '../../shared/fanout/publisher';
 import { publisherStreamSettings } from '../../shared/fanout/stream-settings';
-import { keys, KIND } from '../../shared/keys';
+import { keys, KIND } from '../../shared/store/keys';
 import type { HubEvent } from '../../shared/schemas/events';
 
 const eventBridge = mockClient(EventBridgeClient);

@@ -75,7 +75,7 @@ export async function agreeShares(hub: TestHub, callers: Callers, id: string, le
  * subscription items only), so calls that touch SUBSCRIPTION keys are not counted.
  */
 export async function dynamoCallCounter() {
-  const { dynamodb } = await import('../../shared/db');
+  const { dynamodb } = await import('../../shared/store/client');
   const calls: string[] = [];
   let on = false;
   // The initialize step runs once per send(), before any SDK retry: one count per call made.

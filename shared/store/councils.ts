@@ -1,13 +1,14 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documents, withoutKeys } from './db';
-import { decodeCursor, encodeCursor, type Page, type PageQuery } from './http/paging';
+import type { Council } from '../schemas/council';
+import { batchGet } from './challenges';
+import { documents, tableName, withoutKeys } from './client';
+import { decodeCursor, encodeCursor, position } from './cursor';
 import { keys } from './keys';
-import type { Council } from './schemas/council';
-import { tableName } from './table';
+import { INDEX } from './table';
 
 /** Council records: one item each, listed in code order through GSI1. */
 export async function getCouncil(code: string): Promise<Council | undefined> {
-  const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: keys.council(code) }));
+  const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: keys.council(code) }));
   return Item ? (withoutKeys(Item) as Council) : undefined;
 }
 
@@ -28,7 +29,7 @@ export async function putCouncil(
   const removed = OPTIONAL_FIELDS.filter((f) => input[f] === undefined);
   const { Attributes } = await documents.send(
     new UpdateCommand({
-      TableName: tableName(),
+      TableName: tableName,
       Key: keys.council(code),
       UpdateExpression:
         `SET ${names.map((_, i) => `#f${i} = :f${i}`).join(', ')}, createdAt = if_not_exists(createdAt, :now)` +
@@ -45,17 +46,25 @@ export async function putCouncil(
   return { council: { ...input, code, createdAt, updatedAt: now }, created: Attributes === undefined };
 }
 
-export async function listCouncils({ limit, cursor }: PageQuery): Promise<Page<Council>> {
+export async function listCouncils({ limit, cursor }: { limit: number; cursor?: string | undefined }): Promise<{ items: Council[]; nextCursor?: string }> {
+  const after = decodeCursor(cursor, position.byCode);
   const { Items = [], LastEvaluatedKey } = await documents.send(
     new QueryCommand({
-      TableName: tableName(),
-      IndexName: 'GSI1',
+      TableName: tableName,
+      IndexName: INDEX.byCouncil,
       KeyConditionExpression: 'GSI1PK = :p',
       ExpressionAttributeValues: { ':p': keys.councilsPartition },
       Limit: limit,
-      ExclusiveStartKey: decodeCursor(cursor, ['PK', 'SK', 'GSI1PK', 'GSI1SK']),
+      ...(after ? { ExclusiveStartKey: { ...keys.council(after.code), ...keys.councilListing(after.code) } } : {}),
     }),
   );
-  const nextCursor = encodeCursor(LastEvaluatedKey);
-  return { items: Items.map((i) => withoutKeys(i) as Council), ...(nextCursor ? { nextCursor } : {}) };
+  const items = Items.map((i) => withoutKeys(i) as Council);
+  const nextCursor = LastEvaluatedKey ? encodeCursor({ code: items.at(-1)!.code }) : undefined;
+  return { items, ...(nextCursor ? { nextCursor } : {}) };
+}
+
+/** Council records by code (one BatchGet per 100, unprocessed keys retried); absent codes are left out. */
+export async function getCouncils(codes: readonly string[], fields?: Array<keyof Council>): Promise<Map<string, Partial<Council>>> {
+  const items = await batchGet(codes.map((c) => keys.council(c)), fields ? [...new Set(['code', ...fields])] : undefined);
+  return new Map(items.map((i) => [i.code as string, withoutKeys(i) as Partial<Council>]));
 }

@@ -28,8 +28,5 @@ export const keyAttributes: readonly string[] = [
   ...tableDefinition.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
 ];
 
-export function tableName(): string {
-  const name = process.env.TABLE_NAME;
-  if (!name) throw new Error('TABLE_NAME is not set');
-  return name;
-}
+/** The index names, for queries (never spelled elsewhere). */
+export const INDEX = { byCouncil: 'GSI1', byListing: 'GSI2' } as const satisfies Record<string, IndexName>;

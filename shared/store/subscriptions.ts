@@ -1,18 +1,17 @@
 /**
- * Webhook subscriptions and their delivery log in the hub's table (keys: shared/keys.ts).
+ * Webhook subscriptions and their delivery log in the hub's table (keys: ./keys.ts).
  * One round trip per operation where DynamoDB allows it; never a Scan: a council's
  * subscriptions are a Query on GSI1 `SUBSCRIPTIONS#<council>`.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documents, withoutKeys } from '../db';
-import { decodeCursor, encodeCursor, type Page } from '../http/paging';
-import { DELIVERY_PREFIX, keys, KIND } from '../keys';
+import { subscriptionWants } from '../fanout/matching';
 import type { EventEnvelope } from '../schemas/events';
-import type { DeliveryAttempt, SubscriptionView } from '../schemas/subscription';
-import { tableName } from '../table';
-import { subscriptionWants } from './matching';
-import { secretHint } from './signing';
+import type { DeliveryAttempt } from '../schemas/subscription';
+import { documents, tableName, withoutKeys } from './client';
+import { decodeCursor, encodeCursor, position } from './cursor';
+import { DELIVERY_PREFIX, keys, KIND } from './keys';
+import { INDEX } from './table';
 
 export interface SubscriptionRecord {
   id: string;
@@ -35,17 +34,6 @@ export interface SubscriptionRecord {
 /** Attempts are kept this long (TTL), then DynamoDB removes them. */
 export const DELIVERY_LOG_TTL_SECONDS = 30 * 24 * 60 * 60;
 
-/** The subscription as the API shows it: never a secret, only a hint of the current one. */
-export function subscriptionView(record: SubscriptionRecord): SubscriptionView {
-  const { secret, previousSecret: _previous, previousSecretExpiresAt, ...rest } = record;
-  const overlapping = previousSecretExpiresAt !== undefined && Date.parse(previousSecretExpiresAt) > Date.now();
-  return {
-    ...(rest as Omit<SubscriptionView, 'secretHint'>),
-    secretHint: secretHint(secret),
-    ...(overlapping ? { previousSecretExpiresAt } : {}),
-  };
-}
-
 const asRecord = (item: Record<string, unknown>) => {
   const { kind: _kind, ...rest } = withoutKeys(item);
   return rest as unknown as SubscriptionRecord;
@@ -54,7 +42,7 @@ const asRecord = (item: Record<string, unknown>) => {
 export async function putNewSubscription(record: SubscriptionRecord): Promise<void> {
   await documents.send(
     new PutCommand({
-      TableName: tableName(),
+      TableName: tableName,
       Item: { ...keys.subscription(record.id), ...keys.councilSubscription(record.council, record.id), kind: KIND.subscription, ...record },
       ConditionExpression: 'attribute_not_exists(PK)',
     }),
@@ -62,15 +50,15 @@ export async function putNewSubscription(record: SubscriptionRecord): Promise<vo
 }
 
 export async function getSubscription(id: string): Promise<SubscriptionRecord | undefined> {
-  const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: keys.subscription(id), ConsistentRead: true }));
+  const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: keys.subscription(id), ConsistentRead: true }));
   return Item ? asRecord(Item) : undefined;
 }
 
 export async function countCouncilSubscriptions(council: string): Promise<number> {
   const { Count = 0 } = await documents.send(
     new QueryCommand({
-      TableName: tableName(),
-      IndexName: 'GSI1',
+      TableName: tableName,
+      IndexName: INDEX.byCouncil,
       KeyConditionExpression: 'GSI1PK = :p',
       ExpressionAttributeValues: { ':p': keys.subscriptionsPartition(council) },
       Select: 'COUNT',
@@ -79,21 +67,26 @@ export async function countCouncilSubscriptions(council: string): Promise<number
   return Count;
 }
 
-const GSI1_CURSOR = ['PK', 'SK', 'GSI1PK', 'GSI1SK'];
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
 
 export async function listCouncilSubscriptions(council: string, limit: number, cursor: string | undefined): Promise<Page<SubscriptionRecord>> {
+  const after = decodeCursor(cursor, position.byId);
   const page = await documents.send(
     new QueryCommand({
-      TableName: tableName(),
-      IndexName: 'GSI1',
+      TableName: tableName,
+      IndexName: INDEX.byCouncil,
       KeyConditionExpression: 'GSI1PK = :p',
       ExpressionAttributeValues: { ':p': keys.subscriptionsPartition(council) },
       Limit: limit,
-      ExclusiveStartKey: decodeCursor(cursor, GSI1_CURSOR),
+      ...(after ? { ExclusiveStartKey: { ...keys.subscription(after.id), ...keys.councilSubscription(council, after.id) } } : {}),
     }),
   );
-  const nextCursor = encodeCursor(page.LastEvaluatedKey);
-  return { items: (page.Items ?? []).map(asRecord), ...(nextCursor ? { nextCursor } : {}) };
+  const items = (page.Items ?? []).map(asRecord);
+  const nextCursor = page.LastEvaluatedKey ? encodeCursor({ id: items.at(-1)!.id }) : undefined;
+  return { items, ...(nextCursor ? { nextCursor } : {}) };
 }
 
 /** Deletes the council's subscription; false when there is none (another council's counts as none). */
@@ -101,7 +94,7 @@ export async function deleteSubscription(id: string, council: string): Promise<b
   try {
     await documents.send(
       new DeleteCommand({
-        TableName: tableName(),
+        TableName: tableName,
         Key: keys.subscription(id),
         ConditionExpression: 'attribute_exists(PK) AND council = :c',
         ExpressionAttributeValues: { ':c': council },
@@ -129,7 +122,7 @@ export async function rotateSecret(
   try {
     const { Attributes } = await documents.send(
       new UpdateCommand({
-        TableName: tableName(),
+        TableName: tableName,
         Key: keys.subscription(id),
         UpdateExpression: 'SET previousSecret = secret, secret = :s, previousSecretExpiresAt = :until, updatedAt = :now',
         ConditionExpression: 'attribute_exists(PK) AND council = :c',
@@ -149,7 +142,7 @@ export async function disableSubscription(id: string, reason: string, now: strin
   try {
     await documents.send(
       new UpdateCommand({
-        TableName: tableName(),
+        TableName: tableName,
         Key: keys.subscription(id),
         UpdateExpression: 'SET #status = :disabled, disabledReason = :reason, disabledAt = :now, updatedAt = :now',
         ConditionExpression: 'attribute_exists(PK) AND #status = :active',
@@ -175,8 +168,8 @@ export async function matchingSubscriptionIds(event: EventEnvelope): Promise<str
       do {
         const page = await documents.send(
           new QueryCommand({
-            TableName: tableName(),
-            IndexName: 'GSI1',
+            TableName: tableName,
+            IndexName: INDEX.byCouncil,
             KeyConditionExpression: 'GSI1PK = :p',
             ExpressionAttributeValues: { ':p': keys.subscriptionsPartition(council) },
             ProjectionExpression: 'id, council, #status, eventTypes, challengeIds',
@@ -196,7 +189,7 @@ export async function matchingSubscriptionIds(event: EventEnvelope): Promise<str
 export async function logDeliveryAttempt(subscriptionId: string, attempt: DeliveryAttempt): Promise<void> {
   await documents.send(
     new PutCommand({
-      TableName: tableName(),
+      TableName: tableName,
       Item: {
         ...keys.delivery(subscriptionId, attempt.at, attempt.eventId, attempt.attempt),
         kind: KIND.delivery,
@@ -210,20 +203,23 @@ export async function logDeliveryAttempt(subscriptionId: string, attempt: Delive
 
 /** A subscription's attempts, newest first. */
 export async function listDeliveries(subscriptionId: string, limit: number, cursor: string | undefined): Promise<Page<DeliveryAttempt>> {
+  const after = decodeCursor(cursor, position.bySk(DELIVERY_PREFIX));
+  const pk = keys.subscriptionPartition(subscriptionId);
   const page = await documents.send(
     new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :d)',
-      ExpressionAttributeValues: { ':pk': keys.subscriptionPartition(subscriptionId), ':d': DELIVERY_PREFIX },
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :last',
+      ExpressionAttributeValues: { ':pk': pk, ':first': `${DELIVERY_PREFIX}0`, ':last': `${DELIVERY_PREFIX}~` },
       ScanIndexForward: false,
       Limit: limit,
-      ExclusiveStartKey: decodeCursor(cursor, ['PK', 'SK']),
+      ...(after ? { ExclusiveStartKey: { PK: pk, SK: after.sk } } : {}),
     }),
   );
   const items = (page.Items ?? []).map((item) => {
     const { kind: _kind, subscriptionId: _s, ...attempt } = withoutKeys(item);
     return attempt as unknown as DeliveryAttempt;
   });
-  const nextCursor = encodeCursor(page.LastEvaluatedKey);
+  const lastSk = page.LastEvaluatedKey?.SK as string | undefined;
+  const nextCursor = encodeCursor(lastSk ? { sk: lastSk } : undefined);
   return { items, ...(nextCursor ? { nextCursor } : {}) };
 }

@@ -21,6 +21,9 @@
  *                                                 one webhook delivery attempt (attempt zero-padded);
  *                                                 expires through `expiresAt` after 30 days
  *   IDEMPOTENCY            hub#<hash>             Powertools idempotency records (TTL)
+ *   WRITE#<writeId>        WRITE                  a write marker: put (attribute_not_exists) in the same
+ *                                                 transaction as the change it marks, holding its answer;
+ *                                                 expires through `expiresAt` after 48 h
  *
  * Everything a write decides on sits under `S#`, so one Query reads the state.
  */
@@ -54,6 +57,21 @@ export const keys = {
   /** Sorts directly after the cost it marks, so one Query (begins_with the entry's SK) reads both. */
   reversalMarker: (id: string, costId: string) => ({ PK: `CHALLENGE#${id}`, SK: `${ENTRY_PREFIX}${costId}#REVERSED` }),
 
+  /** Sorts every event key of a challenge between these two, for BETWEEN ranges. */
+  lastEventSk: `${EVENT_PREFIX}${pad(9_999_999_999, 10)}`,
+  /** The first and last possible entry keys: a ledger read is a BETWEEN range, never begins_with. */
+  firstEntrySk: `${ENTRY_PREFIX}0`,
+  lastEntrySk: `${ENTRY_PREFIX}~`,
+  /** The state items (S#...): read as a range, flat however long the ledger grows. */
+  firstStateSk: `${STATE_PREFIX}A`,
+  lastStateSk: `${STATE_PREFIX}~`,
+
+  councilMembershipSk: (id: string) => `CHALLENGE#${id}`,
+  councilMembershipFirst: 'CHALLENGE#0',
+  councilMembershipLast: 'CHALLENGE#~',
+
+  writeMarker: (writeId: string) => ({ PK: `WRITE#${writeId}`, SK: 'WRITE' }),
+
   subscription: (id: string) => ({ PK: `SUBSCRIPTION#${id}`, SK: `${STATE_PREFIX}SUBSCRIPTION` }),
   /** GSI1: a council's subscriptions, by id (ULIDs, so in creation order). The fan-out queries it per audience council. */
   councilSubscription: (council: string, id: string) => ({ GSI1PK: `SUBSCRIPTIONS#${council}`, GSI1SK: id }),
@@ -80,4 +98,5 @@ export const KIND = {
   reversalMarker: 'reversal-marker',
   subscription: 'subscription',
   delivery: 'delivery',
+  writeMarker: 'write-marker',
 } as const;

@@ -1,0 +1,30 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config';
+import { tracer } from '../observability';
+import { keyAttributes } from './table';
+
+/**
+ * One client per execution environment, created at module scope so warm
+ * invocations reuse its connections, and wrapped by the tracer so deployed
+ * traces show every DynamoDB call. DYNAMODB_ENDPOINT points it at DynamoDB Local.
+ */
+export const dynamodb = tracer.captureAWSv3Client(
+  new DynamoDBClient({
+    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+    maxAttempts: 4,
+  }),
+);
+
+export const documents = DynamoDBDocumentClient.from(dynamodb, {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+export const tableName = config.tableName;
+
+/** An item as a record: the table's key attributes (and bookkeeping) removed. */
+export function withoutKeys<T extends Record<string, unknown>>(item: T): T {
+  const copy: Record<string, unknown> = { ...item };
+  for (const attribute of [...keyAttributes, 'expiresAt']) delete copy[attribute];
+  return copy as T;
+}
