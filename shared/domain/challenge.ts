@@ -4,7 +4,6 @@
  */
 import type { ChallengePatch } from '../schemas/challenge';
 import { type ChallengeSnapshot, challengeSnapshot as snapshotSchema } from '../schemas/events';
-import type { ProcurementRoute, Visibility } from '../schemas/common';
 import { stageContext } from './agreements';
 import { stageMoveConflict, terminalConflict } from './consortium';
 import type { ChallengeRecord, ChallengeState, Context } from './records';
@@ -18,16 +17,9 @@ export function challengeSnapshot(challenge: Omit<ChallengeRecord, 'seq'>): Chal
   return Object.fromEntries(SNAPSHOT_FIELDS.filter((f) => challenge[f] !== undefined).map((f) => [f, challenge[f]])) as ChallengeSnapshot;
 }
 
-export interface ChallengeInput {
-  title: string;
-  statement: string;
-  howMightWe: string;
-  outcomes: string[];
-  themes: string[];
-  visibility: Visibility;
-  procurementRoute: ProcurementRoute;
+export type ChallengeInput = Pick<ChallengeRecord, 'title' | 'statement' | 'howMightWe' | 'outcomes' | 'themes' | 'visibility' | 'procurementRoute'> & {
   targetBudgetPence?: number | undefined;
-}
+};
 
 /** The caller's council becomes the lead, an active member; it must be registered. */
 export function createChallenge(input: ChallengeInput, ctx: Context): Transition {

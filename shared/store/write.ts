@@ -176,6 +176,10 @@ function isTransient(error: unknown): boolean {
   return e?.$metadata !== undefined || /^E[A-Z]+$/.test(e?.code ?? '') || e?.name === 'TimeoutError';
 }
 
+/** The seq of the event that records the transition's ledger entry. */
+const entrySeq = ({ transition, events }: Settled) =>
+  events.find((e) => (e.data as { entryId?: string }).entryId === transition.entry?.id)?.seq;
+
 function challengeItem(c: ChallengeRecord) {
   return { ...keys.challenge(c.id), ...(c.visibility === 'public' ? keys.publicChallenge(c.id) : {}), kind: KIND.challenge, ...c };
 }
@@ -210,7 +214,8 @@ function transactItems<A>(before: ChallengeRecord | undefined, settled: Settled,
       put({ ...keys.member(id, m.council), ...keys.councilMembership(m.council, id), kind: KIND.member, challengeId: id, ...after.members.find((a) => a.council === m.council) }),
     ),
     ...(transition.agreements ?? []).map((a) => put({ ...keys.agreement(id, a.version), kind: KIND.agreement, challengeId: id, ...a })),
-    ...(transition.entry ? [put({ ...keys.entry(id, transition.entry.id), kind: KIND.entry, challengeId: id, ...transition.entry }, true)] : []),
+    // `seq`: the entry's event, so the ledger can be read "as it stood at seq N".
+    ...(transition.entry ? [put({ ...keys.entry(id, transition.entry.id), kind: KIND.entry, challengeId: id, ...transition.entry, seq: entrySeq(settled) }, true)] : []),
     ...(transition.reverses
       ? [put({ ...keys.reversalMarker(id, transition.reverses.costId), kind: KIND.reversalMarker, challengeId: id, ...transition.reverses, recordedAt: transition.entry?.recordedAt }, true)]
       : []),
