@@ -74,7 +74,30 @@ function fromMarker<A>(marker: Marker<A>, request: WriteRequest<A>): WriteOutcom
 /** Full jitter on an exponential base, capped: contention clears fast without a thundering herd. */
 const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 25 * 2 ** attempt)));
 
-export async function writeChallenge<A>(request: WriteRequest<A>): Promise<WriteOutcome<A>> {
+/**
+ * Writes to one challenge serialize on its seq whatever happens, so writes from one
+ * process queue here instead of racing: a conflict retry (re-read, backoff, re-decide)
+ * becomes a short wait. Separate processes (Lambda instances) still race, and the
+ * conditional write with its retries below keeps them correct.
+ */
+const queues = new Map<string, Promise<unknown>>();
+
+function oneAtATime<T>(challengeId: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (challengeId === undefined) return work();
+  const run = (queues.get(challengeId) ?? Promise.resolve()).then(work, work);
+  const tail = run.catch(() => undefined);
+  queues.set(challengeId, tail);
+  void tail.then(() => {
+    if (queues.get(challengeId) === tail) queues.delete(challengeId);
+  });
+  return run;
+}
+
+export function writeChallenge<A>(request: WriteRequest<A>): Promise<WriteOutcome<A>> {
+  return oneAtATime(request.challengeId, () => attemptWrite(request));
+}
+
+async function attemptWrite<A>(request: WriteRequest<A>): Promise<WriteOutcome<A>> {
   // Set once an attempt's outcome could not be told: a refusal is then checked against the marker once more.
   let uncertain = false;
   let lastFailure: 'raced' | 'unknown' = 'raced';
