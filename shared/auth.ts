@@ -1,5 +1,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import * as z from 'zod';
 import { forbidden, unauthorized } from './errors';
+import { GSS_CODE_PATTERN } from './schemas/common';
 
 export const GROUPS = ['officer', 'finance', 'hub-admin'] as const;
 export type Group = (typeof GROUPS)[number];
@@ -25,14 +27,39 @@ export function parseGroups(claim: unknown): Set<Group> {
   return new Set(raw.filter((g): g is Group => (GROUPS as readonly string[]).includes(g)));
 }
 
+/** Control, format (bidi, zero-width) and lone-surrogate characters: never part of an identifier. */
+const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+
+/**
+ * The claims the hub relies on, checked once, here, before any handler sees them:
+ * the caller's sub and council end up in keys, records, ledger entries and
+ * events, so a value that is not what Cognito issues must never get that far.
+ * API Gateway passes claims as strings and flattens an array claim to "[a b]",
+ * so an array custom:council arrives as "[E08000025 E08000026]" and fails the
+ * pattern like any other value that is not exactly one GSS code.
+ */
+const callerClaims = z.object({
+  sub: z
+    .string()
+    .min(1)
+    .max(255)
+    .refine((sub) => !INVISIBLE_OR_CONTROL.test(sub) && sub.trim() === sub, 'sub has control characters or surrounding whitespace'),
+  // Absent for hub-admin tokens; present means exactly one GSS code (no list, case change, padding or NUL).
+  'custom:council': z.string().regex(GSS_CODE_PATTERN, 'custom:council is not one ONS GSS code').optional(),
+});
+
 export function callerFromEvent(event: Pick<APIGatewayProxyEventV2WithJWTAuthorizer, 'requestContext'>): Caller {
   const claims = event.requestContext?.authorizer?.jwt?.claims;
-  const sub = claims?.sub;
-  if (typeof sub !== 'string' || sub === '') throw unauthorized();
-  const council = claims?.['custom:council'];
+  const parsed = callerClaims.safeParse(claims ?? {});
+  if (!parsed.success) {
+    // 401, not 403: the token itself is unusable here, whatever the route. The
+    // offending value is not echoed (it may hold control characters).
+    const names = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? 'claims')))];
+    throw unauthorized(`The bearer token cannot be used with this hub: its ${names.join(' and ')} claim is not valid.`);
+  }
   return {
-    sub,
-    council: typeof council === 'string' && council !== '' ? council : undefined,
+    sub: parsed.data.sub,
+    council: parsed.data['custom:council'],
     groups: parseGroups(claims?.['cognito:groups']),
   };
 }

@@ -5,16 +5,31 @@ import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT, ty
 /**
  * The local stand-in for Cognito: an ES256 key pair kept in the data dir signs
  * tokens (`npm run token`) and the local hub verifies them as API Gateway's JWT
- * authorizer does (signature, issuer, audience, expiry).
+ * authorizer does: signature (kid, alg), issuer, audience, then the times: `exp`
+ * must be present and after now, `nbf` and `iat` (when present) not after now.
  */
 export const LOCAL_ISSUER = 'urn:council-hub:local';
 export const LOCAL_AUDIENCE = 'council-hub-local';
 const ALG = 'ES256';
 const KEY_FILE = 'jwt-signing-key.json';
+/** How far `iat` may be ahead of the hub's clock (an issuer's clock a little fast), in seconds; `exp` and `nbf` get none. */
+export const CLOCK_SKEW_SECONDS = 30;
 
 export interface LocalKeys {
   sign(claims: { sub: string; council?: string; groups: string[] }, expiresIn?: string): Promise<string>;
+  /**
+   * Signs exactly `payload` with the local key (no claims added, none checked):
+   * for tests that need tokens `npm run token` never makes (no exp, a future iat...).
+   */
+  signPayload(payload: JWTPayload): Promise<string>;
   verify(token: string): Promise<JWTPayload>;
+}
+
+/** What jwtVerify leaves to the caller: a token issued in the future is refused, as API Gateway does. */
+export function checkIssuedAt(payload: JWTPayload, nowSeconds = Math.floor(Date.now() / 1000)): void {
+  if (payload.iat !== undefined && payload.iat > nowSeconds + CLOCK_SKEW_SECONDS) {
+    throw new Error('"iat" claim timestamp check failed (the token is issued in the future)');
+  }
 }
 
 export async function loadOrCreateKeys(dataDir: string): Promise<LocalKeys> {
@@ -50,8 +65,19 @@ export async function loadOrCreateKeys(dataDir: string): Promise<LocalKeys> {
         .setIssuedAt()
         .setExpirationTime(expiresIn)
         .sign(privateKey),
-    verify: async (token) =>
-      (await jwtVerify(token, publicKey, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: [ALG] })).payload,
+    signPayload: (payload) => new SignJWT(payload).setProtectedHeader({ alg: ALG, kid: privateJwk.kid }).sign(privateKey),
+    verify: async (token) => {
+      const { payload } = await jwtVerify(token, publicKey, {
+        issuer: LOCAL_ISSUER,
+        audience: LOCAL_AUDIENCE,
+        algorithms: [ALG],
+        // A token that never expires is refused, not trusted forever.
+        requiredClaims: ['exp'],
+      });
+      // jose checks nbf and exp strictly (no tolerance); iat is checked here, with the skew.
+      checkIssuedAt(payload);
+      return payload;
+    },
   };
 }
 

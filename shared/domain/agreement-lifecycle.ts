@@ -160,7 +160,11 @@ export function approve(
   };
 }
 
-/** One rejection ends a pending agreement. */
+/**
+ * One rejection ends a pending agreement. The proposing council cannot reject its
+ * own proposal: proposing was its approval, and the answer belongs to the other
+ * funding members (to withdraw a proposal, the lead proposes a new version).
+ */
 export function reject(
   all: readonly Agreement[],
   version: number,
@@ -172,6 +176,12 @@ export function reject(
   if (!agreement) return { code: 'not_found', detail: `There is no share agreement version ${version}.` };
   const refused = answerConflict(agreement, council);
   if (refused) return refused;
+  if (council === agreement.proposedBy.council) {
+    return {
+      code: 'proposer_cannot_reject',
+      detail: `${council} proposed share agreement version ${version}, which counts as its approval; only the other funding members may reject it.`,
+    };
+  }
   const rejected: Agreement = {
     ...agreement,
     status: 'rejected',

@@ -30,8 +30,18 @@ export const agreementRejection = z
   .strictObject({ reason: z.string().trim().min(1).max(1_000).optional() })
   .meta({ id: 'ShareAgreementRejection' });
 
+/**
+ * `{version}` as a plain decimal (1..999999, no sign, no leading zero): coercing with
+ * Number() would read `0x1`, `1e0`, ` 1` and `01` as version 1 too, so one version
+ * would have many URLs. The pattern is what OpenAPI shows; the handler gets a number.
+ */
+export const AGREEMENT_VERSION_PATTERN = /^[1-9][0-9]{0,5}$/;
 export const agreementVersionParams = challengeIdParams.extend({
-  version: z.coerce.number().int().min(1).max(999_999),
+  version: z
+    .string()
+    .regex(AGREEMENT_VERSION_PATTERN, 'Must be a version number: a positive decimal integer without leading zeros (1, 2, 3...)')
+    .transform(Number)
+    .pipe(z.int().min(1).max(999_999)),
 });
 
 export const agreementListQuery = pageQuery;

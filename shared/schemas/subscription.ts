@@ -11,14 +11,30 @@ const unique = <T>(values: readonly T[]) => new Set(values).size === values.leng
 
 export const MAX_SUBSCRIPTIONS_PER_COUNCIL = 25;
 
+/**
+ * Control characters (C0, DEL, C1), invisible format characters (bidi overrides,
+ * zero-width) and whitespace of any kind. The WHATWG URL parser quietly drops tabs
+ * and newlines and trims spaces, so such a URL would parse, yet the hub would store
+ * and show text other than what it calls; a CR or LF could also split a header or
+ * log line wherever the URL is written out. Refused, never trimmed or cleaned.
+ */
+const UNSAFE_URL_CHARACTER = /[\p{Cc}\p{Cf}\p{Z}\s]/u;
+
+/**
+ * An absolute http(s) URL (`format: uri` in OpenAPI), as typed: nothing trimmed.
+ * `.url()` comes after the character check on purpose: z.url() trims the value it
+ * passes on, so a check after it would never see leading or trailing whitespace.
+ * Where the URL may point is url-safety's job (at creation and at every delivery).
+ */
+const webhookUrl = z
+  .string()
+  .max(2048)
+  .refine((url) => !UNSAFE_URL_CHARACTER.test(url), 'Must not contain whitespace or control characters (CR, LF, tab, NUL...)')
+  .url({ protocol: /^https?$/, error: 'Must be an absolute http or https URL' });
+
 export const subscriptionInput = z
   .strictObject({
-    url: z
-      .string()
-      .trim()
-      .min(1)
-      .max(2048)
-      .describe('Where to POST events: https, on a public address (the local hub also allows http on 127.0.0.1)'),
+    url: webhookUrl.describe('Where to POST events: https, on a public address (the local hub also allows http on 127.0.0.1)'),
     eventTypes: z
       .array(z.enum(EVENT_TYPES))
       .min(1)

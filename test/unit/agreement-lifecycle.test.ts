@@ -98,6 +98,19 @@ describe('approve and reject', () => {
     expect(reject(rejected, 1, W, undefined, at(3))).toMatchObject({ code: 'agreement_not_pending' });
   });
 
+  it('refuses the proposer rejecting its own pending proposal (its proposal is its approval)', () => {
+    const refused = reject(v1, 1, B, 'changed our mind', at(2));
+    expect(refused).toMatchObject({ code: 'proposer_cannot_reject' });
+    expect(isConflict(refused)).toBe(true);
+    // The version is untouched: the other members can still answer it.
+    const t = ok(approve(v1, 1, C, [B, C, W], at(3)));
+    expect(t.changed[0]).toMatchObject({ status: 'pending', approvals: [B, C] });
+    expect(reject(v1, 1, W, undefined, at(3))).toMatchObject({ changed: [{ status: 'rejected', rejectedBy: W }] });
+    // Not pending any more: the state conflict is named first.
+    const rejected = after(v1, reject(v1, 1, C, undefined, at(2)) as Transition);
+    expect(reject(rejected, 1, B, undefined, at(3))).toMatchObject({ code: 'agreement_not_pending' });
+  });
+
   it('one rejection ends it, with the reason', () => {
     const t = reject(v1, 1, W, 'Our share of the risk is too high', at(2)) as Transition;
     expect(t.changed[0]).toMatchObject({ status: 'rejected', rejectedBy: W, rejectedAt: at(2), reason: 'Our share of the risk is too high' });
@@ -139,6 +152,7 @@ describe('any sequence of proposals, approvals and rejections', () => {
           expect(list.filter((x) => x.status === 'pending').length).toBeLessThanOrEqual(1);
           expect(list.map((x) => x.version)).toEqual(list.map((_, i) => i + 1));
           for (const x of list) if (x.status === 'active') expect(awaitingApproval(x)).toEqual([]);
+          for (const x of list) if (x.status === 'rejected') expect(x.rejectedBy).not.toBe(x.proposedBy.council);
         }
       }),
       { numRuns: 300 },
