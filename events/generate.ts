@@ -16,6 +16,7 @@ import * as z from 'zod';
 import { EVENT_TYPES, eventSchemas, type EventType, type HubEvent } from '../shared/schemas/events';
 import { DELIVERY_TIMEOUT_MS, describeSchedule, JITTER, STANDARD_WEBHOOKS_SCHEDULE_MS } from '../shared/fanout/retry-schedule';
 import { USER_AGENT } from '../shared/fanout/signing';
+import { ULID_PATTERN } from '../shared/schemas/common';
 import { councilAudiencePattern, HUB_EVENT_SOURCE } from './rules';
 import { sampleEvents } from './sample-events';
 
@@ -164,7 +165,9 @@ export function buildAsyncApi(): Record<string, unknown> {
         'One JSON shape travels everywhere: the EventBridge `detail`, the webhook `data` and the pull feed items. ' +
         '`id` (a ULID) is the deduplication key: delivery is at least once. `audience` lists the councils entitled to see an event ' +
         '(active members, plus an invited or requesting council for the events about itself); nobody else receives it. ' +
-        'The JSON Schema of each type is in ./schemas, a sample of each in ./samples.',
+        'The JSON Schema (draft 2020-12) of each type is in ./schemas, a sample of each in ./samples. ' +
+        `IDs carry \`format: ulid\`, the hub's own format, beside a \`pattern\` that says the same (${ULID_PATTERN.source}); ` +
+        "a strict validator must be told the format, e.g. ajv: `addFormat('ulid', pattern)` (plus ajv-formats for date-time).",
     },
     defaultContentType: 'application/json',
     servers: {

@@ -30,7 +30,11 @@ export function buildApp(props: BuildAppProps = {}): { app: App; stack: HubStack
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     ...props.stack,
   });
-  Tags.of(stack).add('service', 'council-hub');
+  Tags.of(stack).add('service', 'council-hub', {
+    // Dashboards take tags only in CloudFormation's newest resource schema: cfn-lint's schema (and
+    // possibly some regions) refuse them (E3002), and a dashboard's tag is worth nothing to billing.
+    excludeResourceTypes: ['AWS::CloudWatch::Dashboard'],
+  });
   if (props.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   }

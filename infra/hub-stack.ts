@@ -16,10 +16,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { GROUPS } from '../shared/auth';
 import { routeList } from '../shared/routes';
-import { tableDefinition } from '../shared/table';
+import { CORS } from '../shared/http/cors';
+import { tableDefinition } from '../shared/store/table';
 import { COUNCIL_EVENT_BUSES_CONTEXT, type CouncilEventBus, parseCouncilEventBuses } from '../events/rules';
 import { EventFanout } from './constructs/event-fanout';
 import { grantTableAccess, HubFunction } from './constructs/hub-function';
+import { ALARM_EMAILS_CONTEXT, Operations, parseAlarmEmails } from './constructs/operations';
 
 export interface HubStackProps extends StackProps {
   /** @default 'council-hub' */
@@ -27,7 +29,7 @@ export interface HubStackProps extends StackProps {
   /**
    * Browser origins allowed to call the API. Callers authenticate with a bearer
    * token, never a cookie, so a wildcard cannot ride on someone's session.
-   * @default ['*']
+   * @default CORS.allowOrigins (shared/http/cors.ts): ['*']
    */
   corsAllowOrigins?: string[];
   /**
@@ -35,13 +37,19 @@ export interface HubStackProps extends StackProps {
    * @default the `councilEventBuses` context value (docs/events.md), else none
    */
   councilEventBuses?: CouncilEventBus[];
+  /**
+   * Who is emailed when an alarm goes off (and when it clears).
+   * @default the `alarmEmails` context value (a list, or comma-separated with `-c`), else nobody
+   */
+  alarmEmails?: string[];
 }
 
 /**
  * The deployed hub: one table, one user pool, one HTTP API whose routes and
  * functions come from the shared route table, the event bus (with its archive)
  * and the event fan-out: the outbox publisher, webhook delivery and cross-account
- * rules (constructs/event-fanout.ts).
+ * rules (constructs/event-fanout.ts); and what an operator watches: the alarm topic,
+ * the alarms and the dashboard (constructs/operations.ts).
  */
 export class HubStack extends Stack {
   readonly table: dynamodb.Table;
@@ -51,20 +59,33 @@ export class HubStack extends Stack {
   readonly stage: HttpStage;
   readonly bus: events.EventBus;
   readonly fanout: EventFanout;
+  readonly operations: Operations;
   /** One Lambda per distinct `fn` of the route table, keyed by `fn`. */
   readonly functions: Record<string, HubFunction> = {};
 
   constructor(scope: Construct, id: string, props: HubStackProps = {}) {
     super(scope, id, props);
+    // Context first: a malformed value fails the synth before anything is bundled.
+    const councilEventBuses = props.councilEventBuses ?? parseCouncilEventBuses(this.node.tryGetContext(COUNCIL_EVENT_BUSES_CONTEXT));
+    const alarmEmails = props.alarmEmails ?? parseAlarmEmails(this.node.tryGetContext(ALARM_EMAILS_CONTEXT));
 
     this.table = this.hubTable();
     ({ userPool: this.userPool, client: this.userPoolClient } = this.users());
-    ({ api: this.api, stage: this.stage } = this.httpApi(props.corsAllowOrigins ?? ['*']));
+    ({ api: this.api, stage: this.stage } = this.httpApi(props.corsAllowOrigins ?? [...CORS.allowOrigins]));
     this.bus = this.eventBus(props.eventBusName ?? 'council-hub');
     this.fanout = new EventFanout(this, 'EventFanout', {
       table: this.table,
       bus: this.bus,
-      councilEventBuses: props.councilEventBuses ?? parseCouncilEventBuses(this.node.tryGetContext(COUNCIL_EVENT_BUSES_CONTEXT)),
+      councilEventBuses,
+    });
+    const { fanout } = this;
+    this.operations = new Operations(this, 'Operations', {
+      api: this.api,
+      functions: [...Object.values(this.functions), fanout.publisher, fanout.dispatcher, fanout.deliverer],
+      workQueues: { Dispatch: fanout.dispatchQueue, Delivery: fanout.deliveryQueue },
+      deadLetterQueues: fanout.deadLetterQueues,
+      alarms: fanout.dlqAlarms,
+      alarmEmails,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
@@ -72,6 +93,8 @@ export class HubStack extends Stack {
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn, description: 'Every alarm notifies this topic' });
+    new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
   }
 
   /** The single table, built from the same definition the local hub creates its table from. */
@@ -164,13 +187,14 @@ export class HubStack extends Stack {
       // The stage is created below, with access logs and throttling.
       createDefaultStage: false,
       // Preflight is answered by API Gateway itself: OPTIONS never reaches a function
-      // or the authorizer.
+      // or the authorizer. The headers are the ones the local adapter answers with
+      // (shared/http/cors.ts), so a browser sees the same CORS deployed and locally.
       corsPreflight: {
         allowOrigins: corsAllowOrigins,
-        allowMethods: [CorsHttpMethod.ANY],
-        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match'],
-        exposeHeaders: ['ETag', 'Location', 'Idempotent-Replayed'],
-        maxAge: Duration.hours(1),
+        allowMethods: CORS.allowMethods.map((method) => CorsHttpMethod[method]),
+        allowHeaders: [...CORS.allowHeaders],
+        exposeHeaders: [...CORS.exposeHeaders],
+        maxAge: Duration.seconds(CORS.maxAgeSeconds),
       },
     });
 

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -52,7 +52,7 @@ export class EventFanout extends Construct {
   /** By role: publisher, dispatch, delivery, and one per council bus. */
   readonly deadLetterQueues: Record<string, sqs.Queue> = {};
   readonly councilBusRules: events.Rule[] = [];
-  /** One per dead-letter queue: ApproximateNumberOfMessagesVisible > 0. Add actions (SNS, Chatbot) per account. */
+  /** One per dead-letter queue: ApproximateNumberOfMessagesVisible > 0. Their actions: constructs/operations.ts. */
   readonly dlqAlarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: EventFanoutProps) {
@@ -164,6 +164,8 @@ export class EventFanout extends Construct {
     this.deadLetterQueues[name] = queue;
     this.dlqAlarms.push(
       new cloudwatch.Alarm(this, `${name}DLQAlarm`, {
+        // Named for the email subject an operator reads: "ALARM: CouncilHub-Delivery-DLQ".
+        alarmName: `${Stack.of(this).stackName}-${name}-DLQ`,
         alarmDescription: `council-hub ${name} dead-letter queue has messages: ${holds}.`,
         metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
         threshold: 0,

@@ -9,6 +9,7 @@ import { type ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodej
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { METRIC_NAMESPACE, METRIC_SERVICE } from '../../shared/metric-names';
 import { bundling } from '../bundling';
 
 /** The repository root: entry points, the lock file and node_modules are found from here. */
@@ -70,8 +71,9 @@ export class HubFunction extends NodejsFunction {
       bundling: props.docsAssets ? { ...bundling, commandHooks: copyDocsAssets } : bundling,
       layers: [powertoolsLayer(scope)],
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'council-hub',
-        POWERTOOLS_METRICS_NAMESPACE: 'CouncilHub',
+        // The namespace and service dimension the alarms and dashboard read (shared/metric-names.ts).
+        POWERTOOLS_SERVICE_NAME: METRIC_SERVICE,
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         ...(props.docsAssets ? { DOCS_ASSETS_DIR: `/var/task/${DOCS_ASSETS_DIR}` } : {}),

@@ -8,7 +8,8 @@ import { buildApp } from '../../infra/app';
 import type { HubStack } from '../../infra/hub-stack';
 import { GROUPS } from '../../shared/auth';
 import { routeKey, routeList } from '../../shared/routes';
-import { tableDefinition } from '../../shared/table';
+import { CORS } from '../../shared/http/cors';
+import { tableDefinition } from '../../shared/store/table';
 import { cdkJsonContext, SYNTH_TIMEOUT_MS } from './cdk-context';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
@@ -32,7 +33,7 @@ beforeAll(() => {
   template = Template.fromStack(stack);
 }, SYNTH_TIMEOUT_MS);
 
-describe('the table, built from shared/table.ts', () => {
+describe('the table, built from shared/store/table.ts', () => {
   it('has the keys, indexes, stream and TTL of tableDefinition', () => {
     const keys = (pk: string, sk: string) => [
       { AttributeName: pk, KeyType: 'HASH' },
@@ -145,6 +146,19 @@ describe('the HTTP API, built from shared/routes.ts', () => {
     const cors = api.Properties.CorsConfiguration;
     expect(cors.AllowHeaders).toEqual(expect.arrayContaining(['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match']));
     expect(cors.ExposeHeaders).toEqual(expect.arrayContaining(['ETag', 'Location', 'Idempotent-Replayed']));
+  });
+
+  it('takes its CORS from shared/http/cors.ts, the constant the local adapter answers from', () => {
+    const [, api] = only('AWS::ApiGatewayV2::Api');
+    expect(api.Properties.CorsConfiguration).toEqual({
+      AllowOrigins: [...CORS.allowOrigins],
+      AllowMethods: [...CORS.allowMethods],
+      AllowHeaders: [...CORS.allowHeaders],
+      ExposeHeaders: [...CORS.exposeHeaders],
+      MaxAge: CORS.maxAgeSeconds,
+    });
+    // A browser reading a 429/503 needs Retry-After exposed to it.
+    expect(api.Properties.CorsConfiguration.ExposeHeaders).toContain('Retry-After');
   });
 
   it('logs access on the default stage and throttles it', () => {
@@ -269,9 +283,20 @@ describe('the event bus', () => {
   });
 });
 
+describe('operations with cdk.json as it is', () => {
+  it('has the alarm topic and the dashboard, and no email subscriber until alarmEmails names one', () => {
+    expect(cdkJsonContext().alarmEmails).toEqual([]);
+    only('AWS::SNS::Topic');
+    only('AWS::CloudWatch::Dashboard');
+    expect(Object.keys(resources('AWS::SNS::Subscription'))).toEqual([]);
+  });
+});
+
 describe('the outputs', () => {
   it('name what a client or operator needs', () => {
     const outputs = Object.keys(template.findOutputs('*'));
-    expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'UserPoolId', 'UserPoolClientId', 'TableName', 'EventBusName']));
+    expect(outputs).toEqual(
+      expect.arrayContaining(['ApiUrl', 'UserPoolId', 'UserPoolClientId', 'TableName', 'EventBusName', 'AlarmTopicArn', 'DashboardName']),
+    );
   });
 });

@@ -1,5 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fromFile, Parser } from '@asyncapi/parser';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { ASYNCAPI_PATH, buildCatalogue, REPO_ROOT, SAMPLES_DIR, SCHEMAS_DIR, schemaId } from '../../events/generate';
 import { sampleEvents } from '../../events/sample-events';
@@ -208,4 +211,125 @@ describe('event schemas reject what the contract forbids', () => {
     expect(hubEvent.safeParse(stage).success).toBe(false);
     expect(hubEvent.safeParse(lead).success).toBe(false);
   });
+});
+
+/**
+ * The catalogue as an outsider's tools read it. ajv in strict mode (its default) refuses
+ * unknown keywords and formats: `ulid` is the hub's own format (the `pattern` beside it says
+ * the same), so a consumer registers it, as here; ajv-formats brings the standard ones.
+ */
+const ULID_FORMAT = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+const DIALECT_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
+
+function strictAjv(options: { ulid?: boolean } = {}): Ajv2020 {
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  addFormats(ajv);
+  if (options.ulid ?? true) ajv.addFormat('ulid', ULID_FORMAT);
+  return ajv;
+}
+
+/** Every event schema added by its `$id`; refs from asyncapi.json (`./schemas/<Type>.json`) rewritten to that id. */
+function catalogueAjv(): Ajv2020 {
+  const ajv = strictAjv();
+  for (const type of EVENT_TYPES) ajv.addSchema(readJson(`${SCHEMAS_DIR}/${type}.json`) as object);
+  return ajv;
+}
+function withSchemaIds(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withSchemaIds);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => {
+      const file = key === '$ref' && typeof value === 'string' ? /^\.\/schemas\/(\w+)\.json$/.exec(value) : null;
+      return [key, file ? schemaId(file[1] as EventType) : withSchemaIds(value)];
+    }),
+  );
+}
+
+describe('event schemas under ajv strict (draft 2020-12)', () => {
+  it('registers ulid as the pattern the schemas carry beside it', () => {
+    expect(ULID_FORMAT.source).toBe(ULID_PATTERN.source);
+    expect(readFileSync(join(REPO_ROOT, ASYNCAPI_PATH), 'utf8')).toContain("addFormat('ulid', pattern)");
+  });
+
+  it('every schema file declares draft 2020-12, the dialect Ajv2020 implements', () => {
+    for (const path of jsonFilesIn(SCHEMAS_DIR)) expect((readJson(path) as { $schema?: string }).$schema, path).toBe(DIALECT_2020_12);
+  });
+
+  it.each(EVENT_TYPES)('%s compiles in strict mode with the ulid format registered, and its sample validates', (type) => {
+    const validate = strictAjv().compile(readJson(`${SCHEMAS_DIR}/${type}.json`) as object);
+    expect(validate(committedSample(type)), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('does not compile without the ulid format: strict mode refuses an unknown format (why consumers register it)', () => {
+    expect(() => strictAjv({ ulid: false }).compile(readJson(`${SCHEMAS_DIR}/CostRecorded.json`) as object)).toThrow(/unknown format "ulid"/);
+  });
+
+  it('the JSON Schemas refuse what the zod schemas refuse, where JSON Schema can say it', () => {
+    const ajv = catalogueAjv();
+    const commitment = () => clone(sampleEvents.CommitmentRecorded) as Record<string, any>;
+    const validate = ajv.getSchema(schemaId('CommitmentRecorded'))!;
+    const bad: Array<[string, Record<string, any>]> = [
+      ['float pence', { ...commitment(), data: { ...commitment().data, amountPence: 6_000_000.5 } }],
+      ['bad GSS code', { ...commitment(), audience: ['E0800002'] }],
+      ['lower-case ULID', { ...commitment(), id: commitment().id.toLowerCase() }],
+      ['short ULID', { ...commitment(), challengeId: '01KERRNBKGWZWH4DWHFKQEBAD' }],
+      ['non-UTC time', { ...commitment(), occurredAt: '2026-02-23T11:18:02.735+01:00' }],
+      ['seq 0', { ...commitment(), seq: 0 }],
+      ['unknown version', { ...commitment(), version: 2 }],
+      ['duplicated audience', { ...commitment(), audience: ['E08000025', 'E08000025'] }],
+      ['undocumented field', { ...commitment(), secret: 'x' }],
+    ];
+    for (const [why, event] of bad) {
+      expect(hubEvent.safeParse(event).success, `zod: ${why}`).toBe(false);
+      expect(validate(event), `ajv: ${why}`).toBe(false);
+    }
+  });
+
+  it('every example in asyncapi.json validates against its message payload (the AsyncAPI parser does not check JSON Schema 2020-12 payloads)', () => {
+    const ajv = catalogueAjv();
+    const doc = readJson(ASYNCAPI_PATH) as {
+      components: { messages: Record<string, { payload?: { schema: object }; examples?: Array<{ payload?: unknown }> }> };
+    };
+    let checked = 0;
+    for (const [name, message] of Object.entries(doc.components.messages)) {
+      if (!message.payload) continue;
+      const validate = ajv.compile(withSchemaIds(message.payload.schema) as object);
+      expect(message.examples?.length, name).toBeGreaterThan(0);
+      for (const example of message.examples ?? []) {
+        expect(validate(example.payload), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
+        checked += 1;
+      }
+    }
+    expect(checked).toBe(2 * EVENT_TYPES.length + 1);
+  });
+});
+
+describe('asyncapi.json under @asyncapi/parser', () => {
+  /**
+   * The parser's diagnostics carry Spectral's severities: 0 error, 1 warning, 2 information,
+   * 3 hint. "Clean" is nothing more severe than information. Today the one diagnostic is
+   * `asyncapi-latest-version` (information: 3.1.0 exists; 3.0.0 is kept for the tools that
+   * read only 3.0).
+   */
+  const INFORMATION = 2;
+
+  it('parses from the file (relative $refs to ./schemas resolved) with no diagnostic above information', async () => {
+    const { document, diagnostics } = await fromFile(new Parser(), join(REPO_ROOT, ASYNCAPI_PATH)).parse();
+    const serious = diagnostics
+      .filter((d) => d.severity < INFORMATION)
+      .map((d) => `${d.severity} ${d.code} ${d.message} at ${d.path.join('.')}`);
+    expect(serious).toEqual([]);
+    expect(document).toBeDefined();
+    expect(document!.version()).toBe('3.0.0');
+    expect(document!.channels().all().map((c) => c.id()).sort()).toEqual(['eventBus', 'eventFeed', 'webhook']);
+    expect(document!.operations().all().map((o) => o.id()).sort()).toEqual(['deliverWebhook', 'publishEvent', 'readEventFeed']);
+    expect(document!.messages().all().length).toBeGreaterThanOrEqual(2 * EVENT_TYPES.length + 2);
+  }, 30_000);
+
+  it('would report a broken document (so the test above can fail)', async () => {
+    const doc = readJson(ASYNCAPI_PATH) as { operations: Record<string, { channel: { $ref: string } }> };
+    doc.operations.publishEvent!.channel = { $ref: '#/channels/nowhere' };
+    const { diagnostics } = await new Parser().parse(JSON.stringify(doc), { source: join(REPO_ROOT, ASYNCAPI_PATH) });
+    expect(diagnostics.filter((d) => d.severity < INFORMATION).length).toBeGreaterThan(0);
+  }, 30_000);
 });
