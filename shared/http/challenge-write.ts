@@ -3,11 +3,14 @@
  * transition (`decide`) → settle (records and numbered events) → answer (`respond`,
  * from the records) → the store writes it all, with its write marker, exactly once.
  */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { monotonicFactory } from 'ulid';
 import { visible } from '../access';
 import { callerCouncil } from '../auth';
 import type { ChallengeState, Context } from '../domain/records';
 import { isRefusal, isUnchanged, type Decision, settle, type Settled } from '../domain/transition';
+import { METRIC } from '../metric-names';
+import { metrics } from '../observability';
 import { writeChallenge } from '../store/write';
 import { IDEMPOTENCY_HEADER, requestHashOf, writeIdFor } from './idempotency';
 import type { Handler, OperationInput } from './operation';
@@ -58,7 +61,17 @@ export function challengeWrite<R extends RouteSpec>(spec: ChallengeWrite<R>): Ha
       },
     });
     if ('refused' in outcome) throw problemOf(outcome.refused);
+    if (outcome.settled) countSpend(outcome.settled);
     if (!outcome.replayed) return outcome.answer;
     return { ...outcome.answer, headers: { ...outcome.answer.headers, 'idempotent-replayed': 'true' } };
   };
+}
+
+/** Business metrics of a committed change (shared/metric-names.ts): costs recorded, and their pence net of reversals. */
+function countSpend({ events }: Settled) {
+  for (const e of events) {
+    if (e.type !== 'CostRecorded' && e.type !== 'CostReversed') continue;
+    if (e.type === 'CostRecorded') metrics.addMetric(METRIC.costsRecorded, MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.costPence, MetricUnit.NoUnit, e.data.amountPence);
+  }
 }
