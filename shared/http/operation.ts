@@ -1,5 +1,4 @@
 import middy from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -24,6 +23,8 @@ export interface OperationInput<R extends RouteSpec> {
   caller: R['auth'] extends true ? Caller : Caller | undefined;
   headers: Record<string, string | undefined>;
   event: APIGatewayProxyEventV2;
+  /** The invocation's Lambda context (the pages pass it on to the API operations they run in-process). */
+  context: Context;
 }
 
 export type OperationHandler = middy.MiddyfiedHandler<APIGatewayProxyEventV2, HttpResult, Error, Context>;
@@ -106,14 +107,14 @@ export function operation<R extends RouteSpec>(route: R, handler: Handler<R>, op
         metrics.addMetric('Requests', MetricUnit.Count, 1);
       },
     })
-    .use(captureLambdaHandler(tracer))
-    .use(httpHeaderNormalizer());
+    // No header normalizer: HTTP API payload 2.0 (and the local adapter, through Node) already lower-cases header names.
+    .use(captureLambdaHandler(tracer));
 
-  return chain.handler(async function handleOperation(event) {
+  return chain.handler(async function handleOperation(event, context) {
     const caller = route.auth ? callerFromEvent(event as never) : undefined;
     if (caller && route.group) requireGroup(caller, route.group);
     const input = parseInput(route, event);
-    return handler({ ...input, caller, headers: event.headers ?? {}, event } as OperationInput<R>);
+    return handler({ ...input, caller, headers: event.headers ?? {}, event, context } as OperationInput<R>);
   });
 }
 
