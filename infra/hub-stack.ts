@@ -23,6 +23,31 @@ import { EventFanout } from './constructs/event-fanout';
 import { grantTableAccess, HubFunction } from './constructs/hub-function';
 import { ALARM_EMAILS_CONTEXT, Operations, parseAlarmEmails } from './constructs/operations';
 
+/** CDK context `ocds`: the publication settings of docs/ocds.md, e.g. `{"prefix": "ocds-abc123", "publisherName": "..."}`. */
+export const OCDS_CONTEXT = 'ocds';
+const OCDS_SETTING_NAMES = {
+  prefix: 'OCDS_PREFIX',
+  publisherName: 'OCDS_PUBLISHER_NAME',
+  publisherUri: 'OCDS_PUBLISHER_URI',
+  license: 'OCDS_LICENSE',
+  publicationPolicy: 'OCDS_PUBLICATION_POLICY',
+  baseUrl: 'OCDS_BASE_URL',
+} as const;
+
+/** The ocds function's environment from the context value (unset keys: the defaults in shared/domain/ocds.ts). */
+export function ocdsEnvironment(context: unknown): Record<string, string> {
+  const value = typeof context === 'string' ? (JSON.parse(context) as unknown) : context;
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object') throw new Error(`Context "${OCDS_CONTEXT}" must be an object of ${Object.keys(OCDS_SETTING_NAMES).join(', ')}`);
+  const env: Record<string, string> = {};
+  for (const [key, setting] of Object.entries(value as Record<string, unknown>)) {
+    const name = OCDS_SETTING_NAMES[key as keyof typeof OCDS_SETTING_NAMES];
+    if (!name || typeof setting !== 'string') throw new Error(`Context "${OCDS_CONTEXT}": unknown or non-text setting "${key}"`);
+    env[name] = setting;
+  }
+  return env;
+}
+
 export interface HubStackProps extends StackProps {
   /** @default 'council-hub' */
   eventBusName?: string;
@@ -248,9 +273,11 @@ export class HubStack extends Stack {
           fn: route.fn,
           // The system routes (health, docs) serve swagger-ui from the bundle.
           docsAssets: route.fn === 'system',
+          ...(route.fn === 'ocds' ? { environment: ocdsEnvironment(this.node.tryGetContext(OCDS_CONTEXT)) } : {}),
         });
-        // Every API function but `system` writes: at least its idempotency records.
-        if (route.fn !== 'system') grantTableAccess(fn, this.table, 'readWrite');
+        // Every API function but `system` and the read-only `ocds` writes: at least its idempotency records.
+        if (route.fn === 'ocds') grantTableAccess(fn, this.table, 'read');
+        else if (route.fn !== 'system') grantTableAccess(fn, this.table, 'readWrite');
         this.functions[route.fn] = fn;
         integration = new HttpLambdaIntegration(`Integration-${route.fn}`, fn);
         integrations.set(route.fn, integration);

@@ -13,13 +13,30 @@ const settings = z.object({
    * `allow-loopback` (the local hub sets it): http and 127.0.0.1 are allowed too.
    */
   WEBHOOK_URL_POLICY: z.enum(['public-https', 'allow-loopback']).default('public-https'),
+  /** Open contracting (docs/ocds.md, Settings): unset means the defaults in shared/domain/ocds.ts. */
+  OCDS_PREFIX: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$/, 'letters, digits and inner hyphens').optional(),
+  OCDS_PUBLISHER_NAME: z.string().trim().min(1).optional(),
+  OCDS_PUBLISHER_URI: z.url().optional(),
+  OCDS_LICENSE: z.url().optional(),
+  OCDS_PUBLICATION_POLICY: z.url().optional(),
+  /** The API's public base URL for OCDS package URIs; unset: taken from the request's host. */
+  OCDS_BASE_URL: z.url().optional(),
 });
 
+const OCDS_SETTINGS = ['OCDS_PREFIX', 'OCDS_PUBLISHER_NAME', 'OCDS_PUBLISHER_URI', 'OCDS_LICENSE', 'OCDS_PUBLICATION_POLICY', 'OCDS_BASE_URL'] as const;
+
 function readConfig(env: NodeJS.ProcessEnv) {
-  const parsed = settings.safeParse({ ...env, DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT || undefined });
+  const blankAsUnset = Object.fromEntries(['DYNAMODB_ENDPOINT', ...OCDS_SETTINGS].map((name) => [name, env[name]?.trim() || undefined]));
+  const parsed = settings.safeParse({ ...env, ...blankAsUnset });
   if (!parsed.success) throw new Error(`Invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const c = parsed.data;
-  return { tableName: c.TABLE_NAME, dynamodbEndpoint: c.DYNAMODB_ENDPOINT, allowLoopbackWebhooks: c.WEBHOOK_URL_POLICY === 'allow-loopback' };
+  return {
+    tableName: c.TABLE_NAME,
+    dynamodbEndpoint: c.DYNAMODB_ENDPOINT,
+    allowLoopbackWebhooks: c.WEBHOOK_URL_POLICY === 'allow-loopback',
+    /** The OCDS_* settings as checked, for ocdsSettingsFromEnv (which fills in the defaults). */
+    ocds: Object.fromEntries(OCDS_SETTINGS.map((name) => [name, c[name]])) as Readonly<Record<(typeof OCDS_SETTINGS)[number], string | undefined>>,
+  };
 }
 
 export const config = readConfig(process.env);

@@ -4,6 +4,7 @@ import { challengeRoutes } from './route-groups/challenges';
 import { councilRoutes } from './route-groups/councils';
 import { membershipRoutes } from './route-groups/membership';
 import { moneyRoutes } from './route-groups/money';
+import { ocdsRoutes } from './route-groups/ocds';
 import { subscriptionRoutes } from './route-groups/subscriptions';
 import { systemRoutes } from './route-groups/system';
 
@@ -24,6 +25,7 @@ export const routes = {
   ...agreementRoutes,
   ...moneyRoutes,
   ...subscriptionRoutes,
+  ...ocdsRoutes,
 };
 
 export type Routes = typeof routes;

@@ -33,6 +33,13 @@ export const DEFAULT_PUBLISHER_NAME = 'Council Collaboration Hub';
  */
 export const GSS_SCHEME = 'GB-GSS';
 
+/**
+ * At most this many transactions in one release, the newest: a release with its split text is
+ * about 0.5 KB plus 0.1 KB per council per transaction, and a Lambda response is at most 6 MB
+ * (docs/ocds.md, The routes). Beyond it the contract's description says that earlier ones are left out.
+ */
+export const MAX_TRANSACTIONS_PER_RELEASE = 500;
+
 /** The events that make a feed release: one release per event (docs/ocds.md, The feed). */
 export const OCDS_FEED_EVENT_TYPES = ['ChallengeStageChanged', 'ShareAgreementActivated'] as const;
 export type OcdsFeedEventType = (typeof OCDS_FEED_EVENT_TYPES)[number];
@@ -129,6 +136,11 @@ export interface OcdsInput {
   asOf: { seq: number; occurredAt: string };
   /** For a cancelled challenge: the stage it was cancelled from (the ChallengeStageChanged `from`). */
   cancelledFrom?: Stage | undefined;
+  /**
+   * True when `costs` holds only the newest cost entries (the read stopped at its bound):
+   * the release then says so in the contract's description (docs/ocds.md, The routes).
+   */
+  earlierCostsOmitted?: boolean | undefined;
 }
 
 export interface OcdsPublisher {
@@ -447,6 +459,9 @@ function costDescription(cost: OcdsCost, name: (code: string) => string): string
   return `${head}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}. Split between the councils: ${split}.`;
 }
 
+const omittedNote = (listed: number) =>
+  `Only the latest ${listed} transactions are listed; earlier ones are recorded in the hub's ledger and are not in this release.`;
+
 /**
  * The challenge's current state as one OCDS release: the whole picture (parties, planning,
  * and tender, award and contract once reached), so any release of the challenge stands on
@@ -473,7 +488,9 @@ export function buildRelease(input: OcdsInput, settings: Pick<OcdsSettings, 'oci
   }
 
   const phase = phaseOf(challenge.stage, input.cancelledFrom);
-  const transactions = phase.contract !== undefined && input.costs.length > 0 ? input.costs : [];
+  const published = phase.contract !== undefined ? input.costs : [];
+  const transactions = published.slice(-MAX_TRANSACTIONS_PER_RELEASE);
+  const omitted = phase.contract !== undefined && (published.length > transactions.length || input.earlierCostsOmitted === true);
 
   const parties: OcdsParty[] = lines.map((m) => {
     const roles: OcdsPartyRole[] = isFunding(m) ? ['buyer'] : [];
@@ -556,7 +573,9 @@ export function buildRelease(input: OcdsInput, settings: Pick<OcdsSettings, 'oci
         id: `${challenge.id}-contract-1`,
         awardID: awardId,
         title: challenge.title,
-        ...(phase.note ? { description: phase.note } : {}),
+        ...(phase.note || omitted
+          ? { description: [phase.note, omitted ? omittedNote(transactions.length) : undefined].filter((t) => t !== undefined).join(' ') }
+          : {}),
         status: phase.contract,
         ...(transactions.length > 0
           ? {
@@ -599,7 +618,7 @@ function packageOf(settings: OcdsSettings, uri: string, publishedDate: string, e
   };
 }
 
-const baseOf = (settings: OcdsSettings) => settings.baseUrl.replace(/\/+$/, '');
+const baseOf = (settings: Pick<OcdsSettings, 'baseUrl'>) => settings.baseUrl.replace(/\/+$/, '');
 
 /**
  * `GET /v1/challenges/{id}/ocds`: a release package holding the challenge's current release.
@@ -638,20 +657,28 @@ export function releasesFromHistory(points: readonly OcdsHistoryPoint[], setting
 }
 
 /**
- * `GET /v1/ocds/releases?after=<cursor>`: a page of releases of public challenges, oldest
- * first, with `links.next` (pagination extension) when there is more. The schema wants at
- * least one release, so an empty page is the route's to answer (docs/ocds.md).
+ * `GET /v1/ocds/releases?after=<cursor>`: a page of releases of public challenges (by challenge,
+ * then seq), with `links.next` (pagination extension) when there is more. The schema wants at
+ * least one release, so an empty page is the route's to answer (docs/ocds.md: 204).
  */
 export function feedReleasePackage(
   releases: readonly OcdsRelease[],
   settings: OcdsSettings,
-  page: { after: string; next?: string | undefined },
+  page: { after?: string | undefined; next?: string | undefined; limit?: number | undefined },
 ): OcdsReleasePackage {
   if (releases.length === 0) throw new RangeError('a release package holds at least one release');
-  const feed = `${baseOf(settings)}/v1/ocds/releases`;
   const publishedDate = releases.reduce((latest, r) => (r.date > latest ? r.date : latest), releases[0]!.date);
-  const pkg = packageOf(settings, `${feed}?after=${encodeURIComponent(page.after)}`, publishedDate, [BUDGET_BREAKDOWN_EXTENSION, PAGINATION_EXTENSION], [...releases]);
-  return page.next !== undefined ? { ...pkg, links: { next: `${feed}?after=${encodeURIComponent(page.next)}` } } : pkg;
+  const pkg = packageOf(settings, feedPageUrl(settings, page.after, page.limit), publishedDate, [BUDGET_BREAKDOWN_EXTENSION, PAGINATION_EXTENSION], [...releases]);
+  return page.next !== undefined ? { ...pkg, links: { next: feedPageUrl(settings, page.next, page.limit) } } : pkg;
+}
+
+/** A page of the feed: `<base>/v1/ocds/releases`, with `after` (a cursor) and `limit` when given. */
+export function feedPageUrl(settings: Pick<OcdsSettings, 'baseUrl'>, after?: string, limit?: number): string {
+  const query = [
+    ...(after !== undefined ? [`after=${encodeURIComponent(after)}`] : []),
+    ...(limit !== undefined ? [`limit=${limit}`] : []),
+  ].join('&');
+  return `${baseOf(settings)}/v1/ocds/releases${query ? `?${query}` : ''}`;
 }
 
 // ---------------------------------------------------------------------------

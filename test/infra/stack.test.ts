@@ -233,7 +233,7 @@ describe('the functions', () => {
     }
   });
 
-  it('read and write the table (never scan), except system, which has no table access', () => {
+  it('read and write the table (never scan), except system, which has no table access, and ocds, which only reads', () => {
     const policies = Object.values(resources('AWS::IAM::Policy'));
     const actionsOf = (fn: string) => {
       const roleId = stack.getLogicalId(stack.functions[fn]!.role!.node.defaultChild as CfnElement);
@@ -248,6 +248,10 @@ describe('the functions', () => {
       if (fn === 'system') {
         expect(actions.filter((a: string) => a.startsWith('dynamodb:')), fn).toEqual([]);
         expect(variables(fn).TABLE_NAME, fn).toBeUndefined();
+      } else if (fn === 'ocds') {
+        // Publication only reads: no POST, so no idempotency records either.
+        expect(actions, fn).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem']));
+        expect(actions.filter((a: string) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)), fn).toEqual([]);
       } else {
         expect(actions, fn).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem']));
         expect(variables(fn).TABLE_NAME, fn).toEqual({ Ref: stack.getLogicalId(stack.table.node.defaultChild as CfnElement) });
@@ -298,5 +302,18 @@ describe('the outputs', () => {
     expect(outputs).toEqual(
       expect.arrayContaining(['ApiUrl', 'UserPoolId', 'UserPoolClientId', 'TableName', 'EventBusName', 'AlarmTopicArn', 'DashboardName']),
     );
+  });
+});
+
+describe('the ocds function', () => {
+  it('takes its publication settings from the `ocds` context', async () => {
+    const { ocdsEnvironment } = await import('../../infra/hub-stack');
+    expect(ocdsEnvironment({ prefix: 'ocds-abc123', publisherName: 'West Midlands councils' })).toEqual({
+      OCDS_PREFIX: 'ocds-abc123',
+      OCDS_PUBLISHER_NAME: 'West Midlands councils',
+    });
+    expect(ocdsEnvironment('{"prefix":"ocds-x1"}')).toEqual({ OCDS_PREFIX: 'ocds-x1' });
+    expect(ocdsEnvironment(undefined)).toEqual({});
+    expect(() => ocdsEnvironment({ prefx: 'typo' })).toThrow(/unknown/);
   });
 });
