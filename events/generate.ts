@@ -163,8 +163,9 @@ export function buildAsyncApi(): Record<string, unknown> {
       description:
         'Every state change of a challenge appends events (transactional outbox), numbered by a gapless per-challenge `seq` from 1. ' +
         'One JSON shape travels everywhere: the EventBridge `detail`, the webhook `data` and the pull feed items. ' +
-        '`id` (a ULID) is the deduplication key: delivery is at least once. `audience` lists the councils entitled to see an event ' +
-        '(active members, plus an invited or requesting council for the events about itself); nobody else receives it. ' +
+        '`id` (a ULID) is the deduplication key: delivery is at least once. `audience` lists the councils entitled to receive an event ' +
+        'by push, EventBridge and webhooks (active members at that moment, plus an invited or requesting council for the events about itself); ' +
+        'no other council receives it by push. The pull feed is the challenge\'s audit trail: every active member reads every event from seq 1. ' +
         'The JSON Schema (draft 2020-12) of each type is in ./schemas, a sample of each in ./samples. ' +
         `IDs carry \`format: ulid\`, the hub's own format, beside a \`pattern\` that says the same (${ULID_PATTERN.source}); ` +
         "a strict validator must be told the format, e.g. ajv: `addFormat('ulid', pattern)` (plus ajv-formats for date-time).",
@@ -228,7 +229,8 @@ export function buildAsyncApi(): Record<string, unknown> {
         address: '/v1/challenges/{challengeId}/events',
         title: 'Pull feed',
         description:
-          "A challenge's events in `seq` order after a cursor, for systems that cannot accept inbound calls. Active members only (404 otherwise).",
+          "Every event of the challenge in `seq` order from 1, gapless, for systems that cannot accept inbound calls: to any active member (observers included), " +
+          'including events from before it joined and those not addressed to it (not filtered by audience). 403 for a council that is not an active member, 404 when the challenge is not visible to it.',
         servers: [ref('#/servers/hubApi'), ref('#/servers/localHub')],
         parameters: { challengeId: { description: 'The challenge id (ULID).' } },
         messages: {
@@ -301,7 +303,7 @@ export function buildAsyncApi(): Record<string, unknown> {
         EventFeedPage: {
           name: 'EventFeedPage',
           title: 'Pull feed page',
-          summary: 'Events with seq > after, oldest first; `next` is the seq to pass as `after` for the next page.',
+          summary: 'Every event with seq > after (not filtered by audience), oldest first; `next` is the last seq returned, to pass as `after` for the next page.',
           contentType: 'application/json',
           payload: {
             schemaFormat: JSON_SCHEMA_2020_12,

@@ -1,6 +1,5 @@
 /** Challenges: create, read, list, change fields and stage; and the pull feed of events. */
 import { isActiveMember, leadOfficer } from '../shared/access';
-import { callerCouncil } from '../shared/auth';
 import { activeMember } from '../shared/access';
 import { changeStage, createChallenge, etagOf, updateChallenge } from '../shared/domain/challenge';
 import type { ChallengeRecord } from '../shared/domain/records';
@@ -60,15 +59,16 @@ export const handler = routeGroup(challengeRoutes, {
   },
 
   /**
-   * The pull feed, for active members: the events addressed to the caller's council
-   * in seq order; `next` is the last seq looked at, so passing it back as `after`
-   * never misses or repeats one.
+   * The pull feed is the challenge's audit trail: every event, from seq 1, gapless,
+   * to any active member (observers included), also those from before it joined, so
+   * its system can prove it holds everything (the ledger already shows it the same
+   * history). Not filtered by `audience`: that governs push (EventBridge, webhooks)
+   * only. `next` is the last seq returned; passing it back as `after` continues.
    */
   listEvents: async ({ params, query, caller }) => {
     const state = await visibleState(params.id, caller);
     refuseWith(activeMember(state, caller));
     const events = await listEvents(params.id, query.after, query.limit);
-    const council = callerCouncil(caller);
-    return json(200, { items: events.filter((e) => e.audience.includes(council)), next: events.at(-1)?.seq ?? query.after });
+    return json(200, { items: events, next: events.at(-1)?.seq ?? query.after });
   },
 });

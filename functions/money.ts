@@ -1,22 +1,24 @@
-/** Pooled money: pledges, commitments, receipts, costs and reversals; the ledger and the statement. */
+/** Pooled money: pledges, commitments, receipts, costs and reversals; the ledger, the statement (now or as at a point), each council's account. */
 import { fundingMemberCaller, leadFinance, open } from '../shared/access';
-import { setPledge, recordCommitment, recordCost, recordReceipt, reverseCost } from '../shared/domain/money';
+import { accountRefusal } from '../shared/domain/account';
+import { recordCommitment, recordCost, recordCosts, recordReceipt, reverseCost, setPledge } from '../shared/domain/money';
 import { memberOf } from '../shared/domain/records';
 import { isRefusal, refuse } from '../shared/domain/transition';
-import { statementCsv } from '../shared/domain/statement';
+import { accountCsv, csvTooLarge, statementCsv } from '../shared/domain/statement';
 import { memberState } from '../shared/http/challenge-reads';
 import { challengeWrite, type Written } from '../shared/http/challenge-write';
 import { negotiate } from '../shared/http/negotiation';
 import { routeGroup } from '../shared/http/operation';
+import { refuseWith } from '../shared/http/problem-details';
 import { json, text } from '../shared/http/responses';
 import { moneyRoutes } from '../shared/route-groups/money';
-import { getCouncils } from '../shared/store/councils';
+import { accountCursor, councilNames, must, readAccount, readStatementAt, settledAll } from '../shared/record-reads';
 import { ledgerPage, readEntry } from '../shared/store/ledger';
-import { entryView, statementMembers, statementView } from '../shared/views';
+import { accountView, entryView, statementAtView, statementCouncils, statementMembers, statementView } from '../shared/views';
 
 const byId = ({ params }: { params: { id: string } }) => params.id;
 /** The 201 body of every money POST: the entry it recorded. */
-const recorded = (status: number) => ({ settled }: Written) => json(status, entryView(settled!.transition.entry!));
+const recorded = (status: number) => ({ settled }: Written) => json(status, entryView(settled!.transition.entries![0]!));
 
 export const handler = routeGroup(moneyRoutes, {
   setPledge: challengeWrite({
@@ -55,6 +57,12 @@ export const handler = routeGroup(moneyRoutes, {
     respond: recorded(201),
   }),
 
+  recordCosts: challengeWrite({
+    challengeId: byId,
+    decide: (state, { body, caller }, ctx) => leadFinance(state, caller) ?? open(state) ?? recordCosts(state, body.costs, ctx),
+    respond: ({ settled }) => json(201, { items: settled!.transition.entries!.map((e) => entryView(e)) }),
+  }),
+
   reverseCost: challengeWrite({
     challengeId: byId,
     async decide(state, { params, body, caller }, ctx) {
@@ -67,25 +75,45 @@ export const handler = routeGroup(moneyRoutes, {
 
   listLedger: async ({ params, query, caller }) => {
     // Both reads at once; the page is only returned once the caller is known to be an active member.
-    const [state, page] = await Promise.allSettled([memberState(params.id, caller), ledgerPage(params.id, query.limit, query.cursor)]);
-    if (state.status === 'rejected') throw state.reason;
-    if (page.status === 'rejected') throw page.reason;
-    const { items, nextCursor } = page.value;
+    const [, { items, nextCursor }] = await settledAll([memberState(params.id, caller), ledgerPage(params.id, query.limit, query.cursor)]);
     return json(200, { items: items.map((f) => entryView(f.entry, f.reversedBy)), ...(nextCursor ? { nextCursor } : {}) });
   },
 
-  /** Built from the running figures: one Query and one BatchGet of names, whatever the ledger's length. */
-  getStatement: async ({ params, caller, headers }) => {
+  /**
+   * Without asOfSeq/asOf: built from the running figures, one Query and one BatchGet of names
+   * whatever the ledger's length. With one: replayed up to that event (events, then ledger entries).
+   */
+  getStatement: async ({ params, query, caller, headers }) => {
     const state = await memberState(params.id, caller);
-    const councils = statementMembers(state).map((m) => m.council);
-    const names = councils.length ? await getCouncils(councils, ['name']) : new Map();
-    const statement = statementView(state, new Map([...names].map(([code, c]) => [code, c.name as string])));
-    if (negotiate(headers.accept, ['application/json', 'text/csv']) === 'text/csv') {
-      return text(200, statementCsv(statement), 'text/csv; charset=utf-8; header=present', {
-        'content-disposition': `attachment; filename="statement-${statement.challengeId}-seq${statement.asOfSeq}.csv"`,
-        vary: 'Accept',
-      });
-    }
+    const at = query.asOfSeq !== undefined ? { seq: query.asOfSeq } : query.asOf !== undefined ? { time: query.asOf } : undefined;
+    const input = at ? await readStatementAt(state, at) : undefined;
+    const names = await councilNames(input ? statementCouncils(input) : statementMembers(state).map((m) => m.council));
+    const statement = input ? statementAtView(input, names) : statementView(state, names);
+    if (wantsCsv(headers)) return csv(statementCsv(statement), `statement-${statement.challengeId}-seq${statement.asOfSeq}.csv`);
     return json(200, statement, { vary: 'Accept' });
   },
+
+  /** A replay from the ledger's first entry (no per-council index): state, ledger and name read at once, shown only to an active member. */
+  getMemberAccount: async ({ params, query, caller, headers }) => {
+    const whole = wantsCsv(headers);
+    const [state, page, names] = await settledAll([
+      memberState(params.id, caller),
+      readAccount(params.id, params.council, whole ? {} : query),
+      councilNames([params.council]),
+    ]);
+    refuseWith(accountRefusal(state, params.council));
+    const { rows, more } = must(page);
+    if (whole) {
+      const body = accountCsv(rows);
+      refuseWith(csvTooLarge(body));
+      return csv(body, `account-${params.id}-${params.council}.csv`);
+    }
+    const view = accountView({ challengeId: params.id, council: params.council, name: names.get(params.council) ?? params.council, rows, nextCursor: accountCursor(rows, more) });
+    return json(200, view, { vary: 'Accept' });
+  },
 });
+
+const wantsCsv = (headers: Record<string, string | undefined>) => negotiate(headers.accept, ['application/json', 'text/csv']) === 'text/csv';
+
+const csv = (body: string, filename: string) =>
+  text(200, body, 'text/csv; charset=utf-8; header=present', { 'content-disposition': `attachment; filename="${filename}"`, vary: 'Accept' });

@@ -1,17 +1,24 @@
-/** Webhook subscriptions of the caller's council: create (secret shown once), read, delete, rotate, delivery log. */
+/** Webhook subscriptions of the caller's council: create (secret shown once), read, delete, rotate, delivery log, replay, enable. */
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { monotonicFactory } from 'ulid';
 import { type Caller, callerCouncil } from '../shared/auth';
 import { config } from '../shared/config';
 import { conflict, notFound, unprocessable } from '../shared/errors';
+import { requiredEnv } from '../shared/fanout/env';
+import { queueAt } from '../shared/fanout/queue';
+import { makeReplayer, type ReplayOutcome } from '../shared/fanout/replay';
+import { replayRunning, type ReplayWindow } from '../shared/fanout/replay-rules';
+import { retrySchedule } from '../shared/fanout/retry-schedule';
 import { newSecret, ROTATION_OVERLAP_MS } from '../shared/fanout/signing';
 import { resolvedUrlProblem } from '../shared/fanout/url-safety';
-import { routeGroup } from '../shared/http/operation';
+import { jsonBody, routeGroup } from '../shared/http/operation';
 import { json } from '../shared/http/responses';
 import { subscriptionRoutes } from '../shared/route-groups/subscriptions';
-import { MAX_SUBSCRIPTIONS_PER_COUNCIL } from '../shared/schemas/subscription';
+import { enableInput, MAX_SUBSCRIPTIONS_PER_COUNCIL } from '../shared/schemas/subscription';
 import {
   countCouncilSubscriptions,
   deleteSubscription,
+  enableSubscription,
   getSubscription,
   listCouncilSubscriptions,
   listDeliveries,
@@ -23,6 +30,31 @@ import { subscriptionView } from '../shared/views';
 
 const newId = monotonicFactory();
 const notYours = (id: string) => notFound(`No subscription ${id} belongs to your council.`);
+
+// Replays go onto the delivery queue, as the dispatcher's deliveries do (the local hub's is in-process).
+const replay = makeReplayer({ deliveries: queueAt(requiredEnv('DELIVERY_QUEUE_URL'), () => new SQSClient({})), schedule: retrySchedule() });
+
+const refused = (why: 'replay_in_progress' | 'subscription_disabled' | 'not_found', id: string, detail = '') => {
+  if (why === 'not_found') return notYours(id);
+  return why === 'subscription_disabled'
+    ? conflict(why, `${detail}The subscription is disabled; enable it first (POST /v1/subscriptions/${id}/enable, with {"replayMissed": true} to re-send what it missed).`)
+    : conflict(why, `${detail}A replay of this subscription is still running (see its "replay"); one at a time. Try again when it has ended.`);
+};
+
+async function queuedReplay(subscription: SubscriptionRecord, window: ReplayWindow, detail?: string) {
+  const outcome: ReplayOutcome = await replay(subscription, window);
+  if ('refused' in outcome) throw refused(outcome.refused, subscription.id, detail);
+  return outcome;
+}
+
+/** The enable route's optional body: none is `{}`. */
+function enableOptions(event: Parameters<typeof jsonBody>[0]) {
+  const parsed = enableInput.safeParse(jsonBody(event, { optional: true }) ?? {});
+  if (!parsed.success) {
+    throw unprocessable('The request is not valid.', parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message })));
+  }
+  return parsed.data;
+}
 
 /** A subscription of the caller's council; another council's is as absent as a missing one (404). */
 async function ownSubscription(id: string, caller: Caller): Promise<SubscriptionRecord> {
@@ -79,5 +111,26 @@ export const handler = routeGroup(subscriptionRoutes, {
     const rotated = await rotateSecret(params.id, callerCouncil(caller), secret, new Date(now).toISOString(), new Date(now + ROTATION_OVERLAP_MS).toISOString());
     if (!rotated) throw notYours(params.id);
     return json(200, { ...subscriptionView(rotated), secret });
+  },
+
+  replaySubscription: async ({ params, body, caller }) => {
+    const subscription = await ownSubscription(params.id, caller);
+    // Refused before any event is read; the lock taken after the read is what guarantees it.
+    if (subscription.status === 'disabled') throw refused('subscription_disabled', subscription.id);
+    if (replayRunning(subscription.replay, Date.now())) throw refused('replay_in_progress', subscription.id);
+    const { queued } = await queuedReplay(subscription, body);
+    return json(202, queued);
+  },
+
+  enableSubscription: async ({ params, caller, event }) => {
+    const { replayMissed } = enableOptions(event);
+    const before = await ownSubscription(params.id, caller);
+    if (before.status === 'active') return json(200, subscriptionView(before));
+    // Enabled first, read after: an event committed in between is delivered live or replayed (or both: dedupe on webhook-id), never neither.
+    const enabled = (await enableSubscription(before.id, before.council, new Date().toISOString())) ?? (await ownSubscription(params.id, caller));
+    if (!replayMissed) return json(200, subscriptionView(enabled));
+    const since = before.missedSince ?? before.disabledAt;
+    const { queued, subscription } = await queuedReplay(enabled, since ? { since } : {}, 'The subscription is enabled, but what it missed was not replayed. ');
+    return json(200, { ...subscriptionView(subscription), replayed: queued });
   },
 });

@@ -104,6 +104,8 @@ export class HubStack extends Stack {
       councilEventBuses,
     });
     const { fanout } = this;
+    // Replays queue webhook deliveries from the API (shared/fanout/replay.ts).
+    fanout.allowDeliveries(this.functions.subscriptions!);
     this.operations = new Operations(this, 'Operations', {
       api: this.api,
       functions: [...Object.values(this.functions), fanout.publisher, fanout.dispatcher, fanout.deliverer],

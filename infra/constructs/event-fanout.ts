@@ -139,6 +139,16 @@ export class EventFanout extends Construct {
     });
   }
 
+  /**
+   * An API function that queues webhook deliveries itself (subscriptions: replay and
+   * enable with replayMissed): told the delivery queue, allowed to send to it, as the
+   * dispatcher is. Its deliveries then retry and dead-letter like any other.
+   */
+  allowDeliveries(fn: HubFunction): void {
+    fn.addEnvironment('DELIVERY_QUEUE_URL', this.deliveryQueue.queueUrl);
+    this.deliveryQueue.grantSendMessages(fn);
+  }
+
   /** A queue a function consumes, with its dead-letter queue after MAX_RECEIVE_COUNT failed receives. */
   private workQueue(name: string, deadLetterQueue: sqs.Queue): sqs.Queue {
     return new sqs.Queue(this, `${name}Queue`, {

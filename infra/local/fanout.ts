@@ -8,8 +8,13 @@
  *
  * The handlers come from the same factories the Lambdas use (shared/fanout/*); only
  * the edges are local: the stream poller for the event source mapping, the local bus
- * for EventBridge, in-memory queues for SQS. Cross-account rules are not modelled
+ * for EventBridge, in-process queues for SQS. Cross-account rules are not modelled
  * (there is no other account locally): docs/events.md.
+ *
+ * Nothing pending is lost when the hub dies: the poller checkpoints each shard after
+ * the publisher has handed its events on, and every queue keeps its messages as files
+ * in the data dir (`queues/<table>/<queue>/`) until they are consumed, so a restart
+ * resumes pending deliveries and waiting retries (at least once: dedupe on webhook-id).
  *
  * Import this module only after the hub has set its environment (TABLE_NAME,
  * DYNAMODB_ENDPOINT, HUB_LOCAL_MODE): the handlers read it when they load, as in Lambda.
@@ -19,6 +24,7 @@ import { outboxStreamFilter, webhookDispatchPattern } from '../../events/rules';
 import { makeDelivererHandler } from '../../shared/fanout/deliverer';
 import { makeDispatcherHandler, type SqsHandler } from '../../shared/fanout/dispatcher';
 import { makePublisherHandler } from '../../shared/fanout/publisher';
+import { IN_PROCESS_QUEUE_SCHEME, registerInProcessQueue } from '../../shared/fanout/queue';
 import { retrySchedule } from '../../shared/fanout/retry-schedule';
 import { publisherStreamSettings } from '../../shared/fanout/stream-settings';
 import { localClient } from './dynamodb-local';
@@ -27,6 +33,8 @@ import { LocalQueue } from './local-queue';
 import { StreamPoller } from './stream-poller';
 
 export const LOCAL_EVENT_BUS_NAME = 'council-hub';
+/** What the subscriptions function is told the delivery queue is (replays go onto it), as deployed it is told the SQS URL. */
+export const LOCAL_DELIVERY_QUEUE_URL = `${IN_PROCESS_QUEUE_SCHEME}delivery`;
 
 export interface LocalFanout {
   bus: LocalBus;
@@ -51,15 +59,17 @@ export interface LocalFanoutOptions {
 export async function startLocalFanout({ endpoint, tableName, dataDir, log }: LocalFanoutOptions): Promise<LocalFanout> {
   const onError = (where: string) => (error: unknown) => log?.(`${where}: ${(error as Error).message}`);
   const schedule = retrySchedule();
+  const queueDir = (name: string) => join(dataDir, 'queues', tableName, name);
 
-  const publisherDlq = new LocalQueue({ name: 'publisher-dlq' });
-  const dispatchDlq = new LocalQueue({ name: 'dispatch-dlq' });
-  const deliveryDlq = new LocalQueue({ name: 'delivery-dlq' });
+  const publisherDlq = new LocalQueue({ name: 'publisher-dlq', dir: queueDir('publisher-dlq') });
+  const dispatchDlq = new LocalQueue({ name: 'dispatch-dlq', dir: queueDir('dispatch-dlq') });
+  const deliveryDlq = new LocalQueue({ name: 'delivery-dlq', dir: queueDir('delivery-dlq') });
 
   // The deliverer sends its retries back onto its own queue, so the handler is made once the queue exists.
   let deliver: SqsHandler | undefined;
   const deliveryQueue = new LocalQueue({
     name: 'delivery',
+    dir: queueDir('delivery'),
     // Many at once: one slow endpoint (up to the 15 s timeout) must not hold up the others.
     concurrency: 16,
     deadLetter: deliveryDlq,
@@ -70,6 +80,7 @@ export async function startLocalFanout({ endpoint, tableName, dataDir, log }: Lo
 
   const dispatchQueue = new LocalQueue({
     name: 'dispatch',
+    dir: queueDir('dispatch'),
     concurrency: 4,
     deadLetter: dispatchDlq,
     onError: onError('dispatcher'),
@@ -96,6 +107,13 @@ export async function startLocalFanout({ endpoint, tableName, dataDir, log }: Lo
     checkpointFile: join(dataDir, `stream-checkpoint-${tableName}.json`),
     ...(log ? { log } : {}),
   });
+  // The subscriptions function (replays) reaches the delivery queue by URL, as deployed; it loads after this.
+  const unregister = registerInProcessQueue(LOCAL_DELIVERY_QUEUE_URL, deliveryQueue);
+  process.env.DELIVERY_QUEUE_URL = LOCAL_DELIVERY_QUEUE_URL;
+  // What a killed hub left pending, first: then the stream carries on from its checkpoint.
+  await Promise.all([publisherDlq, dispatchDlq, deliveryDlq].map((q) => q.restore()));
+  const [dispatches, deliveries] = await Promise.all([dispatchQueue.restore(), deliveryQueue.restore()]);
+  if (dispatches + deliveries > 0) log?.(`event fan-out: resumed ${dispatches} dispatch(es) and ${deliveries} delivery(ies) left pending by the last run`);
   await poller.start();
 
   return {
@@ -112,6 +130,7 @@ export async function startLocalFanout({ endpoint, tableName, dataDir, log }: Lo
       await poller.stop();
       await dispatchQueue.stop();
       await deliveryQueue.stop();
+      unregister();
       dynamodb.destroy();
     },
   };

@@ -11,7 +11,11 @@
  *   shard moves on, so one poison record never blocks the ones behind it.
  *
  * Progress is checkpointed per shard in the data dir, so `npm start` after a stop
- * carries on where it was instead of publishing everything again (or nothing).
+ * carries on where it was instead of publishing everything again (or nothing). DynamoDB
+ * Local keeps its stream (same ARN, shard ids and sequence numbers) across a restart on
+ * the same data dir, so AFTER_SEQUENCE_NUMBER resumes exactly. A checkpoint is written
+ * only after the publisher has handed the batch on (locally: to a queue that keeps it on
+ * disk), so a kill in between publishes those records again: at least once, never lost.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -196,17 +200,27 @@ export class StreamPoller {
   }
 
   private async iteratorFor(shard: ShardState): Promise<string> {
-    const { ShardIterator } = await this.streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: this.streamArn,
-        ShardId: shard.id,
-        ...(shard.checkpoint
-          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: shard.checkpoint }
-          : { ShardIteratorType: 'TRIM_HORIZON' }),
-      }),
-    );
-    if (!ShardIterator) throw new Error(`No iterator for shard ${shard.id}`);
-    return ShardIterator;
+    const at = (checkpoint: string | undefined) =>
+      this.streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: this.streamArn,
+          ShardId: shard.id,
+          ...(checkpoint ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: checkpoint } : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
+      );
+    let found;
+    try {
+      found = await at(shard.checkpoint);
+    } catch (error) {
+      // The checkpoint itself was trimmed (a hub stopped for longer than the stream keeps records):
+      // the oldest record kept is the nearest to it; retrying the checkpoint would never succeed.
+      if (!(error instanceof TrimmedDataAccessException) || !shard.checkpoint) throw error;
+      this.options.log?.(`stream poller: checkpoint ${shard.checkpoint} of ${shard.id} is past the stream's retention; starting at its trim horizon`);
+      shard.checkpoint = undefined;
+      found = await at(undefined);
+    }
+    if (!found.ShardIterator) throw new Error(`No iterator for shard ${shard.id}`);
+    return found.ShardIterator;
   }
 
   /** False when the poller stopped before the records were done with. */

@@ -20,7 +20,7 @@ import {
   type StoredEntry,
 } from './ledger';
 import { type ChallengeState, type Context, memberOf, type MemberRecord } from './records';
-import { asRefusal, type Decision, event, isRefusal, type PendingEvent, type Refusal, refuse, type Transition, UNCHANGED } from './transition';
+import { asRefusal, type Decision, event, isRefusal, type PendingEvent, Refusal, refuse, type Transition, UNCHANGED } from './transition';
 
 const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as { [P in K]: V }));
 
@@ -59,7 +59,7 @@ function entryTransition(state: ChallengeState, entry: StoredEntry, events: Pend
     const base = overlay.get(member.council);
     return moved || base ? [{ ...(base ?? member), ...after }] : [];
   });
-  return { ...extra, members, entry, events };
+  return { ...extra, members, entries: [entry], events };
 }
 
 export function setPledge(state: ChallengeState, member: MemberRecord, amountPence: number, ctx: Context): Decision {
@@ -151,4 +151,50 @@ export function reverseCost(state: ChallengeState, original: { entry: StoredEntr
   return entryTransition(state, entry, [event('CostReversed', { entryId: entry.id, reversesId: cost.id, amountPence, reason, allocations })], {
     reverses: { costId: cost.id, reversalId: entry.id },
   });
+}
+
+/** A refusal of the batch's cost `i`, naming it (field paths under body.costs.<i>). */
+const inBatch = (r: Refusal, i: number) =>
+  new Refusal(r.kind, `Cost ${i + 1}: ${r.detail}`, r.code, r.errors?.map((e) => ({ ...e, path: e.path.replace(/^body\./, `body.costs.${i}.`) })));
+
+/** Items one TransactWriteItems may hold (DynamoDB's limit). */
+const TRANSACTION_ITEMS = 100;
+/** Besides a batch's entries and events: the challenge item and the write marker. */
+const FIXED_ITEMS = 2;
+
+/** How many costs fit one transaction for a consortium whose `members` figures may all move. */
+export const costsPerTransaction = (members: number) => Math.floor((TRANSACTION_ITEMS - FIXED_ITEMS - members) / 2);
+
+/**
+ * Many costs, all or nothing, in one transaction: each split exactly as a single one
+ * would be, in order (a later cost sees the headroom the earlier ones used), one
+ * entry and one CostRecorded each. A refused cost refuses the batch, naming it.
+ */
+export function recordCosts(state: ChallengeState, inputs: readonly CostInput[], ctx: Context): Decision {
+  const fits = costsPerTransaction(state.members.length);
+  if (inputs.length > fits) {
+    return refuse.invalid(
+      `A batch for this consortium holds at most ${fits} costs (one transaction of ${TRANSACTION_ITEMS} items); send the rest in another batch.`,
+      [{ path: 'body.costs', message: `At most ${fits} costs for ${state.members.length} members.` }],
+      'batch_too_large',
+    );
+  }
+  let working = state;
+  const entries: StoredEntry[] = [];
+  const events: PendingEvent[] = [];
+  const members = new Map<string, MemberRecord>();
+  for (const [i, input] of inputs.entries()) {
+    const decision = recordCost(working, input, ctx);
+    if (isRefusal(decision)) return inBatch(decision, i);
+    if (!('events' in decision)) continue;
+    entries.push(...(decision.entries ?? []));
+    events.push(...decision.events);
+    for (const m of decision.members ?? []) members.set(m.council, m);
+    working = {
+      ...working,
+      challenge: { ...working.challenge, lastEntryId: entries.at(-1)!.id },
+      members: working.members.map((m) => members.get(m.council) ?? m),
+    };
+  }
+  return { members: [...members.values()], entries, events };
 }

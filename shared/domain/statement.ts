@@ -1,9 +1,12 @@
 // The statement of account: one row per funding member (and per former member the
 // ledger still holds money for), built from the running figures, plus the pool
-// totals; and its CSV form. Pure: the handler reads the figures and council names.
+// totals; and its CSV form. A council's account CSV follows the same conventions.
+// Pure: the handler reads the figures and council names.
 
+import type { AccountRow } from './account';
 import { balancePence, type MemberFigures, outstandingPence, type PoolTotals } from './ledger';
 import type { Share } from './shares';
+import { type Refusal, refuse } from './transition';
 
 export interface StatementMember {
   council: string;
@@ -170,4 +173,80 @@ export function statementCsv(statement: Statement): string {
     ].join(','),
   );
   return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+/** A council's account as CSV: one row per entry that touched it, oldest first; the figures are the running ones after it. */
+export const ACCOUNT_CSV_COLUMNS = [
+  'entryId',
+  'recordedAt',
+  'type',
+  'reference',
+  'description',
+  'supplier',
+  'category',
+  'reason',
+  'reversesId',
+  'reversedBy',
+  'amountPence',
+  'costPence',
+  'riskPence',
+  'pledgedPence',
+  'committedPence',
+  'receivedPence',
+  'allocatedCostPence',
+  'allocatedRiskPence',
+  'balancePence',
+  'outstandingPence',
+] as const;
+
+/**
+ * The account as CSV, with the statement's conventions: UTF-8 with a byte-order
+ * mark, a header line, CRLF, RFC 4180 quoting, text cells guarded against formula
+ * injection, integer pence. No total row: the last row's figures are the totals
+ * (and equal the council's statement row). `amountPence` is the entry's own
+ * amount (a pledge: the new pledged total; a cost: all of it); `costPence` and
+ * `riskPence` are this council's part of a cost or reversal.
+ */
+export function accountCsv(rows: readonly AccountRow[]): string {
+  const lines: string[] = [ACCOUNT_CSV_COLUMNS.join(',')];
+  for (const { entry, reversedBy, costPence, riskPence, figures } of rows) {
+    lines.push(
+      [
+        ...[
+          entry.id,
+          entry.recordedAt,
+          entry.type,
+          entry.reference,
+          entry.description,
+          entry.supplier,
+          entry.category,
+          entry.reason,
+          entry.reversesId,
+          reversedBy,
+        ].map((v) => textCell(v ?? '')),
+        ...[
+          entry.amountPence,
+          costPence,
+          riskPence,
+          figures.pledgedPence,
+          figures.committedPence,
+          figures.receivedPence,
+          figures.allocatedCostPence,
+          figures.allocatedRiskPence,
+          figures.balancePence,
+          figures.outstandingPence,
+        ].map(numberCell),
+      ].join(','),
+    );
+  }
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+/** Lambda answers at most 6 MB, JSON-escaped: a CSV export stays well under it (the JSON pages have no such limit). */
+export const MAX_CSV_BYTES = 4 * 1024 * 1024;
+
+export function csvTooLarge(body: string): Refusal | null {
+  return Buffer.byteLength(body, 'utf8') > MAX_CSV_BYTES
+    ? refuse.conflict('export_too_large', `The CSV would be larger than ${MAX_CSV_BYTES / 1024 / 1024} MB; read the JSON pages instead.`)
+    : null;
 }

@@ -27,8 +27,8 @@ export interface Transition {
   members?: MemberRecord[];
   /** Agreement versions that change or are new. */
   agreements?: Agreement[];
-  /** A new, immutable ledger entry. */
-  entry?: StoredEntry;
+  /** New, immutable ledger entries, in ledger order (one, or a batch of costs). */
+  entries?: StoredEntry[];
   /** A cost this change reverses: marked once, in the same transaction. */
   reverses?: { costId: string; reversalId: string };
   /** Councils that must be registered for the change to hold, checked in the same transaction. */
@@ -95,7 +95,7 @@ export function settle(before: ChallengeState | undefined, transition: Transitio
   const challenge: ChallengeRecord = {
     ...base,
     seq: fromSeq + transition.events.length,
-    ...(transition.entry ? { lastEntryId: transition.entry.id } : {}),
+    ...(transition.entries?.length ? { lastEntryId: transition.entries.at(-1)!.id } : {}),
   };
   const after: ChallengeState = {
     challenge,

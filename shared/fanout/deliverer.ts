@@ -3,8 +3,10 @@
  * The answer decides what follows (retry-schedule.ts): 2xx done; 410 disables the
  * subscription; anything else is tried again on the Standard Webhooks schedule by
  * sending the message back to the delivery queue, held until it is due; when the
- * schedule is spent, it goes to the dead-letter queue and the log says failed.
- * Every attempt is logged (GET /v1/subscriptions/{id}/deliveries).
+ * schedule is spent, it goes to the dead-letter queue, the log says failed and the
+ * subscription is disabled (it has failed for the whole schedule: ~27 h).
+ * Every attempt is logged (GET /v1/subscriptions/{id}/deliveries); a replayed one
+ * carries its replayId, and its end counts towards the replay's (replay.ts).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSRecord } from 'aws-lambda';
@@ -17,7 +19,14 @@ import { type DeadDelivery, type DeliveryMessage, deliveryMessage } from './mess
 import type { QueueSender } from './queue';
 import { type AttemptResult, DELIVERY_TIMEOUT_MS, MAX_QUEUE_DELAY_MS, nextHop, outcomeOf } from './retry-schedule';
 import { signedWebhook, signingSecrets } from './signing';
-import { disableSubscription, getSubscription, logDeliveryAttempt } from '../store/subscriptions';
+import {
+  disableSubscription,
+  getSubscription,
+  logDeliveryAttempt,
+  noteMissedEvent,
+  replayDeliveryFinished,
+  type SubscriptionRecord,
+} from '../store/subscriptions';
 
 export interface DelivererOptions {
   /** The delivery queue itself: retries and hops go back onto it. */
@@ -37,6 +46,14 @@ export function makeDelivererHandler(options: DelivererOptions): SqsHandler {
   const { retries, deadLetters, schedule, localMode, post = postWebhook, now = Date.now, random = Math.random } = options;
   const iso = (ms: number) => new Date(ms).toISOString();
 
+  /** The delivery has ended (whichever way): a replayed one counts towards its replay's end. */
+  const ended = (message: DeliveryMessage) => (message.replayId ? replayDeliveryFinished(message.subscriptionId, message.replayId) : undefined);
+
+  /** Disables it; already disabled, this event still widens what it missed. */
+  async function disable(subscription: SubscriptionRecord, reason: string, event: DeliveryMessage['event']): Promise<void> {
+    if (!(await disableSubscription(subscription.id, reason, iso(now()), event.occurredAt))) await noteMissedEvent(subscription.id, event.occurredAt);
+  }
+
   async function deliverRecord(record: SQSRecord): Promise<void> {
     const message = deliveryMessage.parse(JSON.parse(record.body));
     if (message.notBefore) {
@@ -51,7 +68,11 @@ export function makeDelivererHandler(options: DelivererOptions): SqsHandler {
         subscriptionId: message.subscriptionId,
         eventId: message.event.id,
       });
-      return;
+      // Dropped only because it is disabled: a replay of what it missed must include this event.
+      if (subscription?.status === 'disabled' && subscriptionWants({ ...subscription, status: 'active' }, message.event)) {
+        await noteMissedEvent(subscription.id, message.event.occurredAt);
+      }
+      return ended(message);
     }
 
     const startedAt = now();
@@ -72,15 +93,17 @@ export function makeDelivererHandler(options: DelivererOptions): SqsHandler {
       durationMs,
       outcome: decided.outcome,
       ...(decided.outcome === 'retrying' ? { nextAttemptAt: iso(decided.nextAttemptAt) } : {}),
+      ...(message.replayId ? { replayId: message.replayId } : {}),
     };
     await logDeliveryAttempt(subscription.id, attempt);
 
     switch (decided.outcome) {
       case 'delivered':
-        return;
+        return ended(message);
       case 'disabled':
         logger.warn('Subscription disabled: the endpoint answered 410 Gone', { subscriptionId: subscription.id });
-        return disableSubscription(subscription.id, 'The endpoint answered 410 Gone', iso(now()));
+        await disable(subscription, 'The endpoint answered 410 Gone', message.event);
+        return ended(message);
       case 'retrying': {
         const next: DeliveryMessage = { ...message, attempt: decided.nextAttempt, notBefore: iso(decided.nextAttemptAt) };
         const delayMs = Math.min(MAX_QUEUE_DELAY_MS, Math.max(0, decided.nextAttemptAt - now()));
@@ -89,7 +112,10 @@ export function makeDelivererHandler(options: DelivererOptions): SqsHandler {
       case 'failed': {
         logger.warn('Delivery failed: retries exhausted', { subscriptionId: subscription.id, eventId: message.event.id, ...result });
         const dead: DeadDelivery = { ...message, failedAt: iso(now()), ...lastResult(result) };
-        return deadLetters.send([{ body: JSON.stringify(dead) }]);
+        await deadLetters.send([{ body: JSON.stringify(dead) }]);
+        const last = 'statusCode' in result ? `HTTP ${result.statusCode}` : result.error;
+        await disable(subscription, `Retries exhausted: event ${message.event.id} failed ${message.attempt} attempts (last: ${last})`, message.event);
+        return ended(message);
       }
     }
   }

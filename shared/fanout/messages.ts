@@ -20,6 +20,8 @@ export const deliveryMessage = z.object({
   attempt: z.int().min(1),
   /** Not to be tried before this time: waits longer than a queue delay hop until it passes. */
   notBefore: isoDateTime.optional(),
+  /** Set when the delivery re-sends an event for a replay (replay.ts): the log marks its attempts with it. */
+  replayId: ulid.optional(),
 });
 export type DeliveryMessage = z.infer<typeof deliveryMessage>;
 

@@ -45,3 +45,36 @@ export function sqsQueue(client: Pick<SQSClient, 'send'>, queueUrl: string): Que
     },
   };
 }
+
+/** Queue URLs of this scheme name a queue in this process (the local hub's), not an SQS queue. */
+export const IN_PROCESS_QUEUE_SCHEME = 'local:';
+const inProcessQueues = new Map<string, QueueSender>();
+
+/**
+ * The local hub registers its in-process queues under `local:<name>` URLs, so a
+ * function that only knows a queue URL from its environment (as deployed) reaches
+ * the same queue the local consumers read. Returns the unregistration.
+ */
+export function registerInProcessQueue(url: string, queue: QueueSender): () => void {
+  if (!url.startsWith(IN_PROCESS_QUEUE_SCHEME)) throw new Error(`An in-process queue URL starts with ${IN_PROCESS_QUEUE_SCHEME}, got ${url}`);
+  inProcessQueues.set(url, queue);
+  return () => {
+    if (inProcessQueues.get(url) === queue) inProcessQueues.delete(url);
+  };
+}
+
+/** The queue at `url`: SQS (the client made on first use), or a local hub's in-process queue. */
+export function queueAt(url: string, sqs: () => Pick<SQSClient, 'send'>): QueueSender {
+  if (url.startsWith(IN_PROCESS_QUEUE_SCHEME)) {
+    return {
+      // Looked up at each send: a later local hub in the same process replaces an earlier one.
+      send(messages) {
+        const queue = inProcessQueues.get(url);
+        if (!queue) throw new Error(`No in-process queue is registered at ${url}`);
+        return queue.send(messages);
+      },
+    };
+  }
+  let sender: QueueSender | undefined;
+  return { send: (messages) => (sender ??= sqsQueue(sqs(), url)).send(messages) };
+}

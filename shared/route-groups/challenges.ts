@@ -47,11 +47,13 @@ export const challengeRoutes = defineRoutes({
   },
   listEvents: {
     method: 'GET', path: '/v1/challenges/{id}/events', fn: 'challenges', auth: true, tag: 'Events',
-    summary: "The challenge's events addressed to the caller's council, oldest first (active members)",
+    summary:
+      "The challenge's audit trail (active members, observers included): every event from seq 1, gapless, oldest first, " +
+      'including those from before the caller joined; not filtered by `audience` (that governs push delivery only)',
     request: { params: challengeIdParams, query: eventFeedQuery },
     responses: {
       200: {
-        description: '`next` is the seq to pass as `after` for the following page',
+        description: '`next` is the last seq returned (`after` when none): pass it as `after` for the following page',
         schema: z.object({ items: z.array(hubEvent), next: z.int() }).meta({ id: 'EventFeedPage' }),
       },
     },

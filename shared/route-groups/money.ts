@@ -1,7 +1,12 @@
+import * as z from 'zod';
 import { defineRoutes } from '../http/route-spec';
 import { challengeIdParams } from '../schemas/challenge';
 import {
+  account,
+  accountParams,
+  accountQuery,
   commitmentInput,
+  costBatchInput,
   costInput,
   entryParams,
   ledgerEntry,
@@ -11,8 +16,16 @@ import {
   receiptInput,
   reversalInput,
   statement,
+  statementQuery,
 } from '../schemas/money';
-import { pageOf } from '../schemas/system';
+import { pageOf, problem } from '../schemas/system';
+
+/** A replay (an account, a statement at a point) longer than the hub serves in one answer. */
+const replayTooLong = {
+  description: '`replay_too_long`: more than 10,000 ledger entries (or 20,000 events) to replay; `export_too_large`: the CSV would exceed 4 MB (page the JSON instead)',
+  schema: problem,
+  contentType: 'application/problem+json',
+};
 
 export const moneyRoutes = defineRoutes({
   setPledge: {
@@ -39,6 +52,14 @@ export const moneyRoutes = defineRoutes({
     request: { params: challengeIdParams, body: costInput },
     responses: { 201: { description: 'The cost entry with its allocations', schema: ledgerEntry } },
   },
+  recordCosts: {
+    method: 'POST', path: '/v1/challenges/{id}/costs:batch', fn: 'money', auth: true, group: 'finance', tag: 'Money',
+    summary:
+      "Record many costs at once (lead's finance), all or none, in one transaction: each split exactly as a single cost, in order; " +
+      'at most 48 per request, fewer for a large consortium ((98 - members) / 2; 422 batch_too_large names the limit)',
+    request: { params: challengeIdParams, body: costBatchInput },
+    responses: { 201: { description: 'The cost entries, in order', schema: z.object({ items: z.array(ledgerEntry) }).meta({ id: 'CostBatch' }) } },
+  },
   reverseCost: {
     method: 'POST', path: '/v1/challenges/{id}/costs/{entryId}/reverse', fn: 'money', auth: true, group: 'finance', tag: 'Money',
     summary: "Reverse a cost once (lead's finance): a new entry with the negated amount and exactly the negated allocations",
@@ -54,9 +75,21 @@ export const moneyRoutes = defineRoutes({
   getStatement: {
     method: 'GET', path: '/v1/challenges/{id}/statement', fn: 'money', auth: true, tag: 'Money',
     summary:
-      'Statement of account from the running figures (active members). With `Accept: text/csv`: the same rows as CSV ' +
-      '(UTF-8 with BOM, CRLF, header line, one row per member, a final Total row; integer pence)',
-    request: { params: challengeIdParams },
-    responses: { 200: { description: 'The statement (JSON; or text/csv on request)', schema: statement } },
+      'Statement of account (active members). Without parameters: from the running figures, one read whatever the ledger\'s length. ' +
+      'With `asOfSeq` or `asOf`: as it stood then, replayed from the events (members, roles, the active agreement) and the ledger entries recorded by that event. ' +
+      'With `Accept: text/csv`: the same rows as CSV (UTF-8 with BOM, CRLF, header line, one row per member, a final Total row; integer pence)',
+    request: { params: challengeIdParams, query: statementQuery },
+    responses: { 200: { description: 'The statement (JSON; or text/csv on request)', schema: statement }, 409: replayTooLong },
+  },
+  getMemberAccount: {
+    method: 'GET', path: '/v1/challenges/{id}/members/{council}/account', fn: 'money', auth: true, tag: 'Money',
+    summary:
+      "A council's account (active members): every ledger entry that touched it (its pledges, commitments, receipts; costs and reversals that allocate it a part), " +
+      'oldest first, each with its part and its running figures after it; the last row equals its statement row. Paged; the council must be a funding member ' +
+      'or hold money in the challenge (404 otherwise). With `Accept: text/csv`: the whole account as CSV (not paged; UTF-8 with BOM, CRLF, header line ' +
+      'entryId,recordedAt,type,reference,description,supplier,category,reason,reversesId,reversedBy,amountPence,costPence,riskPence,pledgedPence,' +
+      'committedPence,receivedPence,allocatedCostPence,allocatedRiskPence,balancePence,outstandingPence; integer pence)',
+    request: { params: accountParams, query: accountQuery },
+    responses: { 200: { description: 'A page of the account (JSON; or the whole account as text/csv on request)', schema: account }, 409: replayTooLong },
   },
 });

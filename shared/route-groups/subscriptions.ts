@@ -3,7 +3,10 @@ import { pageQuery } from '../http/paging';
 import {
   deliveriesQuery,
   deliveryAttempt,
+  replayAccepted,
+  replayInput,
   subscription,
+  subscriptionEnabled,
   subscriptionIdParams,
   subscriptionInput,
   subscriptionWithSecret,
@@ -47,5 +50,21 @@ export const subscriptionRoutes = defineRoutes({
     summary: 'Issue a new signing secret (officer); the old one stays valid, and is signed with too, for 24 hours',
     request: { params: subscriptionIdParams },
     responses: { 200: { description: 'The subscription with its new secret, shown only in this response', schema: subscriptionWithSecret } },
+  },
+  replaySubscription: {
+    method: 'POST', path: '/v1/subscriptions/{id}/replay', fn: 'subscriptions', auth: true, group: 'officer', tag: 'Events',
+    summary:
+      'Re-send, signed and retried as live deliveries, the events the subscription was entitled to (audience at the time, its filters), ' +
+      'oldest first, at most 1000; `{}` replays everything. One replay at a time (409 replay_in_progress); never to a disabled subscription (409 subscription_disabled)',
+    request: { params: subscriptionIdParams, body: replayInput },
+    responses: { 202: { description: 'Queued: the replay id (on its delivery log entries) and how many events', schema: replayAccepted } },
+  },
+  enableSubscription: {
+    method: 'POST', path: '/v1/subscriptions/{id}/enable', fn: 'subscriptions', auth: true, group: 'officer', tag: 'Events',
+    summary:
+      'Turn a subscription disabled by a 410 or by exhausted retries back on (officer). Optional JSON body `{"replayMissed": true}` ' +
+      'also replays what it missed while disabled. Enabling an active subscription changes nothing',
+    request: { params: subscriptionIdParams },
+    responses: { 200: { description: 'The subscription, active, with the replay of what it missed when asked for', schema: subscriptionEnabled } },
   },
 });

@@ -41,6 +41,13 @@ export const costInput = z
   })
   .meta({ id: 'CostInput' });
 
+/** The most costs one batch request may carry (one transaction; fewer for a large consortium, see costsPerTransaction). */
+export const MAX_BATCH_COSTS = 48;
+
+export const costBatchInput = z
+  .strictObject({ costs: z.array(costInput).min(1).max(MAX_BATCH_COSTS).describe(`1 to ${MAX_BATCH_COSTS} costs, recorded in order, all or none`) })
+  .meta({ id: 'CostBatchInput' });
+
 export const reversalInput = z
   .strictObject({ reason: z.string().trim().min(1).max(1_000) })
   .meta({ id: 'CostReversalInput' });
@@ -107,3 +114,52 @@ export const statement = z
     }),
   })
   .meta({ id: 'Statement' });
+
+/**
+ * `?asOfSeq=N` or `?asOf=<ISO time>`: the statement as it stood once event N had
+ * happened (asOf: the last event stamped at or before that time). At most one of them.
+ */
+export const statementQuery = z
+  .object({
+    // A plain decimal: coercing with Number() would read '', '0x1', '1e0' and '01' as seqs too.
+    asOfSeq: z
+      .string()
+      .regex(/^(0|[1-9][0-9]{0,9})$/, 'Must be a seq: a decimal integer from 0, without leading zeros')
+      .transform(Number)
+      .optional()
+      .describe('The last event to include; 0 is before the challenge existed. Beyond the current seq: 422'),
+    asOf: isoDateTime.optional().describe('A time (ISO 8601 UTC): the statement as of the last event at or before it. In the future: 422'),
+  })
+  .refine((q) => q.asOfSeq === undefined || q.asOf === undefined, { message: 'Give asOfSeq or asOf, not both.', path: ['asOf'] });
+
+export const accountParams = challengeIdParams.extend({ council: gssCode.describe('The council whose account this is') });
+export const accountQuery = pageQuery;
+
+const figureFields = {
+  pledgedPence: z.int(),
+  committedPence: z.int(),
+  receivedPence: z.int(),
+  allocatedCostPence: z.int(),
+  allocatedRiskPence: z.int(),
+  balancePence: z.int().describe('received − allocatedCost − allocatedRisk; negative: owes the pool'),
+  outstandingPence: z.int().describe('committed − received'),
+};
+
+export const accountItem = z
+  .object({
+    entry: ledgerEntry,
+    costPence: z.int().describe("This council's part of a cost (negative on a reversal); 0 for its pledges, commitments, receipts"),
+    riskPence: z.int().describe("This council's part of a cost's overrun (negative on a reversal)"),
+    figures: z.object(figureFields).meta({ id: 'AccountFigures', description: "The council's running figures once this entry is applied" }),
+  })
+  .meta({ id: 'AccountItem' });
+
+export const account = z
+  .object({
+    challengeId: ulid,
+    council: gssCode,
+    name: z.string(),
+    items: z.array(accountItem).describe('Every ledger entry that touched the council, oldest first; the last row of the last page equals its statement row'),
+    nextCursor: z.string().optional(),
+  })
+  .meta({ id: 'MemberAccount' });

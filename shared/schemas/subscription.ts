@@ -56,6 +56,17 @@ export const subscriptionIdParams = z.object({ id: ulid });
 
 export const subscriptionStatus = z.enum(['active', 'disabled']);
 
+/** A running replay, as the subscription shows it. */
+const replayProgress = z
+  .object({
+    replayId: ulid,
+    events: z.int().min(1).describe('Deliveries it queued'),
+    finished: z.int().min(0).describe('Of those, how many have ended: delivered, failed, or dropped'),
+    startedAt: isoDateTime,
+    expiresAt: isoDateTime.describe('It ends by then even if some deliveries never report back: the retry schedule, with margin'),
+  })
+  .meta({ id: 'ReplayProgress' });
+
 export const subscription = z
   .object({
     id: ulid,
@@ -64,8 +75,15 @@ export const subscription = z
     eventTypes: z.array(z.enum(EVENT_TYPES)).optional(),
     challengeIds: z.array(ulid).optional(),
     status: subscriptionStatus,
-    disabledReason: z.string().optional().describe('Why it stopped, e.g. the endpoint answered 410 Gone'),
+    disabledReason: z
+      .string()
+      .optional()
+      .describe('Why it stopped: the endpoint answered 410 Gone, or a delivery failed every retry; POST .../enable turns it back on'),
     disabledAt: isoDateTime.optional(),
+    missedSince: isoDateTime
+      .optional()
+      .describe('While disabled: the occurredAt of the earliest event it did not receive; enable with replayMissed re-sends from there'),
+    replay: replayProgress.optional().describe('The replay in flight, if one is (at most one per subscription)'),
     secretHint: z.string().describe('The last characters of the current secret, to tell secrets apart'),
     previousSecretExpiresAt: isoDateTime
       .optional()
@@ -103,8 +121,46 @@ export const deliveryAttempt = z
       'delivered (2xx); retrying (another attempt at nextAttemptAt); failed (retries exhausted: dead-lettered); disabled (410 Gone)',
     ),
     nextAttemptAt: isoDateTime.optional(),
+    replayId: ulid.optional().describe('Set on the attempts of a replayed delivery: the replay that re-sent it'),
   })
   .meta({ id: 'DeliveryAttempt' });
 export type DeliveryAttempt = z.infer<typeof deliveryAttempt>;
 
 export const deliveriesQuery = pageQuery;
+
+/**
+ * POST /v1/subscriptions/{id}/replay: which of its events to send again (all optional;
+ * the subscription's own filters and the audience rule always apply). shared/fanout/replay-rules.ts.
+ */
+export const replayInput = z
+  .strictObject({
+    challengeId: ulid.optional().describe("Only this challenge's events; every challenge of the council when absent"),
+    fromSeq: z.int().min(1).optional().describe('From this seq of `challengeId` on (needs challengeId)'),
+    since: isoDateTime.optional().describe('Events that occurred at or after this time'),
+    until: isoDateTime.optional().describe('Events that occurred before this time'),
+  })
+  .refine((r) => r.fromSeq === undefined || r.challengeId !== undefined, { path: ['fromSeq'], message: 'fromSeq is a seq within one challenge: give challengeId too' })
+  .refine((r) => r.since === undefined || r.until === undefined || Date.parse(r.since) < Date.parse(r.until), { path: ['until'], message: 'until must be after since' })
+  .meta({ id: 'ReplayRequest' });
+
+export const replayAccepted = z
+  .object({
+    replayId: ulid.describe("Marks the replay's attempts in the delivery log"),
+    events: z.int().min(0).describe('Deliveries queued, oldest first (0: nothing matched, nothing runs)'),
+    truncated: z
+      .boolean()
+      .describe('More matched than one replay sends (1000 events, 100 challenges): replay again from resumeSince, or per challenge'),
+    resumeSince: isoDateTime.optional().describe('When truncated by the event limit: the `since` that carries on'),
+  })
+  .meta({ id: 'ReplayAccepted' });
+
+/** POST /v1/subscriptions/{id}/enable: the body is optional. */
+export const enableInput = z
+  .strictObject({
+    replayMissed: z.boolean().default(false).describe('Also replay what it missed while disabled (from missedSince until now)'),
+  })
+  .meta({ id: 'EnableSubscription' });
+
+export const subscriptionEnabled = subscription
+  .extend({ replayed: replayAccepted.optional().describe('With replayMissed: the replay of what it missed') })
+  .meta({ id: 'EnabledSubscription' });

@@ -5,9 +5,14 @@
  * - A reversed cost is marked by `ENTRY#<costId>#REVERSED`, put once with the
  *   reversing entry: it sorts right after the cost, so one range read finds a cost
  *   with its marker, and a ledger page shows `reversed` without another read.
+ * - Each entry item carries `seq`, the seq of the event that recorded it: the
+ *   ledger "as it stood at seq N" is a range read from the first entry, stopped at
+ *   the first entry beyond N (ids and seqs both rise in commit order).
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { RecordedEntry } from '../domain/account';
 import type { StoredEntry } from '../domain/ledger';
+import type { HubEvent } from '../schemas/events';
 import { documents, tableName, withoutKeys } from './client';
 import { decodeCursor, encodeCursor, position } from './cursor';
 import { ENTRY_PREFIX, keys, KIND } from './keys';
@@ -87,4 +92,68 @@ export async function ledgerPage(challengeId: string, limit: number, cursor: str
   const more = i < Items.length || LastEvaluatedKey !== undefined;
   const nextCursor = more && lastSk ? encodeCursor({ sk: lastSk }) : undefined;
   return { items, ...(nextCursor ? { nextCursor } : {}) };
+}
+
+/** Items per Query of a replay: a page of an account or an early statement rarely needs more, and a long replay pays one round trip per 500. */
+const REPLAY_PAGE = 500;
+
+/**
+ * The whole ledger from its first entry, oldest first, as one key range read in
+ * pages (fetched only as the reader asks: stopping early reads no further). Each
+ * cost comes with the entry that reversed it (its marker sorts right after it),
+ * and each entry with the seq of the event that recorded it.
+ */
+export async function* ledgerFromStart(challengeId: string): AsyncGenerator<RecordedEntry> {
+  const pk = keys.challengePartition(challengeId);
+  let pending: RecordedEntry | undefined;
+  let startKey: Item | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :last',
+        ExpressionAttributeValues: { ':pk': pk, ':first': keys.firstEntrySk, ':last': keys.lastEntrySk },
+        ExclusiveStartKey: startKey,
+        Limit: REPLAY_PAGE,
+        ConsistentRead: true,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      if (item.kind === KIND.reversalMarker) {
+        if (pending && item.costId === pending.entry.id) pending.reversedBy = item.reversalId as string;
+        continue;
+      }
+      if (item.kind !== KIND.entry) continue;
+      if (pending) yield pending;
+      const { seq, ...entry } = entryOf(item) as StoredEntry & { seq?: number };
+      pending = { entry, ...(typeof seq === 'number' ? { seq } : {}) };
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  if (pending) yield pending;
+}
+
+/** The challenge's events from seq 1 (through `toSeq`, when given), oldest first, read in pages as the reader asks. */
+export async function* eventsFromStart(challengeId: string, toSeq?: number): AsyncGenerator<HubEvent> {
+  if (toSeq !== undefined && toSeq < 1) return;
+  let startKey: Item | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': keys.challengePartition(challengeId),
+          ':from': keys.eventSk(1),
+          ':to': toSeq === undefined ? keys.lastEventSk : keys.eventSk(toSeq),
+        },
+        ExclusiveStartKey: startKey,
+        Limit: REPLAY_PAGE,
+        // Strongly consistent, as the state read it is checked against: seq N, once committed, is always there.
+        ConsistentRead: true,
+      }),
+    );
+    for (const item of page.Items ?? []) yield item.event as HubEvent;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }

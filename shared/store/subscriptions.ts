@@ -26,9 +26,31 @@ export interface SubscriptionRecord {
   previousSecretExpiresAt?: string;
   disabledReason?: string;
   disabledAt?: string;
+  /**
+   * While disabled: the earliest occurredAt of an event it did not receive (the one whose
+   * delivery disabled it, lowered by deliveries dropped since), where a replay of what it
+   * missed starts. Removed when it is enabled.
+   */
+  missedSince?: string;
+  /** The replay in flight, if any (shared/fanout/replay.ts): at most one per subscription. */
+  replay?: ReplayState;
   createdBy: { council: string; sub: string };
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * A replay's progress, kept on the subscription item: that item is the lock (one running
+ * replay per subscription). `finished` counts replayed deliveries that reached an end
+ * (delivered, failed, disabled or dropped); the replay ends when it reaches `events`, or
+ * at `expiresAt` whatever happened (a crashed deliverer must not hold the lock for ever).
+ */
+export interface ReplayState {
+  replayId: string;
+  events: number;
+  finished: number;
+  startedAt: string;
+  expiresAt: string;
 }
 
 /** Attempts are kept this long (TTL), then DynamoDB removes them. */
@@ -137,23 +159,144 @@ export async function rotateSecret(
   }
 }
 
-/** 410 Gone: the subscription stops; later deliveries for it are dropped. */
-export async function disableSubscription(id: string, reason: string, now: string): Promise<void> {
+/** Runs a conditional write; false when its condition did not hold (and nothing was written). */
+async function ifCondition(write: () => Promise<unknown>): Promise<boolean> {
   try {
-    await documents.send(
+    await write();
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/**
+ * 410 Gone or retries exhausted: the subscription stops; later deliveries for it are
+ * dropped. `missedSince` is the occurredAt of the event that was not delivered. False
+ * when it was already disabled (or is gone).
+ */
+export async function disableSubscription(id: string, reason: string, now: string, missedSince: string): Promise<boolean> {
+  return ifCondition(() =>
+    documents.send(
       new UpdateCommand({
         TableName: tableName,
         Key: keys.subscription(id),
-        UpdateExpression: 'SET #status = :disabled, disabledReason = :reason, disabledAt = :now, updatedAt = :now',
+        UpdateExpression: 'SET #status = :disabled, disabledReason = :reason, disabledAt = :now, missedSince = :missed, updatedAt = :now',
         ConditionExpression: 'attribute_exists(PK) AND #status = :active',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':reason': reason, ':now': now },
+        ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':reason': reason, ':now': now, ':missed': missedSince },
+      }),
+    ),
+  );
+}
+
+/** A delivery dropped because the subscription is disabled: what it missed starts no later than this event. */
+export async function noteMissedEvent(id: string, occurredAt: string): Promise<void> {
+  await ifCondition(() =>
+    documents.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.subscription(id),
+        UpdateExpression: 'SET missedSince = :t',
+        // ISO times in one format sort as text.
+        ConditionExpression: '#status = :disabled AND (attribute_not_exists(missedSince) OR missedSince > :t)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':disabled': 'disabled', ':t': occurredAt },
+      }),
+    ),
+  );
+}
+
+/**
+ * Turns a disabled subscription of `council` back on, forgetting why it stopped and
+ * any replay that was in flight. Undefined when it is not (or no longer) disabled, or not the council's.
+ */
+export async function enableSubscription(id: string, council: string, now: string): Promise<SubscriptionRecord | undefined> {
+  let enabled: SubscriptionRecord | undefined;
+  await ifCondition(async () => {
+    const { Attributes } = await documents.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.subscription(id),
+        UpdateExpression: 'SET #status = :active, updatedAt = :now REMOVE disabledAt, disabledReason, missedSince, #replay',
+        ConditionExpression: 'attribute_exists(PK) AND council = :c AND #status = :disabled',
+        ExpressionAttributeNames: { '#status': 'status', '#replay': 'replay' },
+        ExpressionAttributeValues: { ':active': 'active', ':disabled': 'disabled', ':now': now, ':c': council },
+        ReturnValues: 'ALL_NEW',
       }),
     );
-  } catch (error) {
-    // Already disabled or deleted: nothing more to do.
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+    enabled = Attributes ? asRecord(Attributes) : undefined;
+  });
+  return enabled;
+}
+
+/**
+ * Takes the subscription's replay lock: one conditional update, which holds only while
+ * the subscription is the council's, active, and has no replay running (none, or the
+ * last one finished or expired). Undefined when it does not hold.
+ */
+export async function startReplay(id: string, council: string, replay: ReplayState): Promise<SubscriptionRecord | undefined> {
+  let started: SubscriptionRecord | undefined;
+  await ifCondition(async () => {
+    const { Attributes } = await documents.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.subscription(id),
+        UpdateExpression: 'SET #replay = :replay',
+        ConditionExpression:
+          'attribute_exists(PK) AND council = :c AND #status = :active AND ' +
+          '(attribute_not_exists(#replay) OR #replay.#finished >= #replay.#events OR #replay.#expiresAt <= :now)',
+        // Aliased throughout: several of these names are, or may become, DynamoDB reserved words.
+        ExpressionAttributeNames: { '#status': 'status', '#replay': 'replay', '#finished': 'finished', '#events': 'events', '#expiresAt': 'expiresAt' },
+        ExpressionAttributeValues: { ':replay': replay, ':c': council, ':active': 'active', ':now': replay.startedAt },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    started = Attributes ? asRecord(Attributes) : undefined;
+  });
+  return started;
+}
+
+/** Releases the lock of replay `replayId` (a replay that could not queue its deliveries). */
+export async function endReplay(id: string, replayId: string): Promise<void> {
+  await ifCondition(() =>
+    documents.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.subscription(id),
+        UpdateExpression: 'REMOVE #replay',
+        ConditionExpression: '#replay.replayId = :r',
+        ExpressionAttributeNames: { '#replay': 'replay' },
+        ExpressionAttributeValues: { ':r': replayId },
+      }),
+    ),
+  );
+}
+
+/**
+ * One replayed delivery reached its end. Counted on the subscription (SET, since ADD
+ * cannot reach a nested attribute); the last one releases the lock. A redelivered
+ * message may count twice and end the replay a little early: the lock bounds replays,
+ * it is not a ledger of them.
+ */
+export async function replayDeliveryFinished(id: string, replayId: string): Promise<void> {
+  let after: ReplayState | undefined;
+  await ifCondition(async () => {
+    const { Attributes } = await documents.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.subscription(id),
+        UpdateExpression: 'SET #replay.#finished = #replay.#finished + :one',
+        ConditionExpression: '#replay.replayId = :r',
+        ExpressionAttributeNames: { '#replay': 'replay', '#finished': 'finished' },
+        ExpressionAttributeValues: { ':one': 1, ':r': replayId },
+        // UPDATED_NEW would return only replay.finished; the total is needed too.
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    after = Attributes?.replay as ReplayState | undefined;
+  });
+  if (after && after.finished >= after.events) await endReplay(id, replayId);
 }
 
 /**
@@ -222,4 +365,51 @@ export async function listDeliveries(subscriptionId: string, limit: number, curs
   const lastSk = page.LastEvaluatedKey?.SK as string | undefined;
   const nextCursor = encodeCursor(lastSk ? { sk: lastSk } : undefined);
   return { items, ...(nextCursor ? { nextCursor } : {}) };
+}
+
+/**
+ * The challenges a council has (or had) a membership record in, invited, requesting,
+ * declined and withdrawn included: a Query of GSI1 `COUNCIL#<code>`, in challenge id
+ * (creation) order, at most `limit` of them.
+ */
+export async function councilChallengeIds(council: string, limit: number): Promise<string[]> {
+  const ids: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: INDEX.byCouncil,
+        KeyConditionExpression: 'GSI1PK = :p AND GSI1SK BETWEEN :first AND :last',
+        ExpressionAttributeValues: { ':p': keys.membershipsPartition(council), ':first': keys.councilMembershipFirst, ':last': keys.councilMembershipLast },
+        ProjectionExpression: 'challengeId',
+        Limit: limit - ids.length,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    ids.push(...(page.Items ?? []).map((i) => i.challengeId as string));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey && ids.length < limit);
+  return ids;
+}
+
+/** A challenge's events from seq `fromSeq` on, page by page in seq order: a key range on `EVENT#<seq>`. */
+export async function* challengeEventPages(challengeId: string, fromSeq: number, pageSize = 500): AsyncGenerator<EventEnvelope[]> {
+  const pk = keys.challengePartition(challengeId);
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': pk, ':from': keys.eventSk(fromSeq), ':to': keys.lastEventSk },
+        ProjectionExpression: '#event',
+        ExpressionAttributeNames: { '#event': 'event' },
+        Limit: pageSize,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    yield (page.Items ?? []).map((i) => i.event as EventEnvelope);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }

@@ -199,9 +199,8 @@ function isTransient(error: unknown): boolean {
   return e?.$metadata !== undefined || /^E[A-Z]+$/.test(e?.code ?? '') || e?.name === 'TimeoutError';
 }
 
-/** The seq of the event that records the transition's ledger entry. */
-const entrySeq = ({ transition, events }: Settled) =>
-  events.find((e) => (e.data as { entryId?: string }).entryId === transition.entry?.id)?.seq;
+/** The seq of the event that records ledger entry `entryId`. */
+const entrySeq = ({ events }: Settled, entryId: string) => events.find((e) => (e.data as { entryId?: string }).entryId === entryId)?.seq;
 
 function challengeItem(c: ChallengeRecord) {
   return { ...keys.challenge(c.id), ...(c.visibility === 'public' ? keys.publicChallenge(c.id) : {}), kind: KIND.challenge, ...c };
@@ -238,9 +237,9 @@ function transactItems<A>(before: ChallengeRecord | undefined, settled: Settled,
     ),
     ...(transition.agreements ?? []).map((a) => put({ ...keys.agreement(id, a.version), kind: KIND.agreement, challengeId: id, ...a })),
     // `seq`: the entry's event, so the ledger can be read "as it stood at seq N".
-    ...(transition.entry ? [put({ ...keys.entry(id, transition.entry.id), kind: KIND.entry, challengeId: id, ...transition.entry, seq: entrySeq(settled) }, true)] : []),
+    ...(transition.entries ?? []).map((entry) => put({ ...keys.entry(id, entry.id), kind: KIND.entry, challengeId: id, ...entry, seq: entrySeq(settled, entry.id) }, true)),
     ...(transition.reverses
-      ? [put({ ...keys.reversalMarker(id, transition.reverses.costId), kind: KIND.reversalMarker, challengeId: id, ...transition.reverses, recordedAt: transition.entry?.recordedAt }, true)]
+      ? [put({ ...keys.reversalMarker(id, transition.reverses.costId), kind: KIND.reversalMarker, challengeId: id, ...transition.reverses, recordedAt: transition.entries?.[0]?.recordedAt }, true)]
       : []),
     ...events.map((e) => put({ ...keys.event(id, e.seq), kind: KIND.event, event: e, requestId: marker.requestId }, true)),
     put({ ...keys.writeMarker(marker.writeId), kind: KIND.writeMarker, ...marker, expiresAt: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS }, true),

@@ -4,8 +4,9 @@ import { startTestHub, type TestHub } from '../support/hub';
 import { COUNCILS, registerCouncils, syntheticCouncils } from '../support/councils';
 
 /**
- * Who may do what: every route of the challenges and membership groups, called
- * by every kind of caller, on a public and on a consortium challenge.
+ * Who may do what: every route of the challenges, membership and ocds groups (and the
+ * record reads: a council's account, the statement as at a point), called by every
+ * kind of caller, on a public and on a consortium challenge.
  *
  * The challenge every cell runs against is in one known configuration:
  *   Birmingham  lead, active             (caller "lead"; "finance" is a finance-only user of it)
@@ -51,7 +52,11 @@ interface RowRequest {
   params?: (caller: CallerKind) => Record<string, string>;
   body?: (caller: CallerKind, visibility: Visibility) => unknown;
   headers?: Record<string, string>;
+  /** A query string, without the `?`. */
+  query?: string;
 }
+
+const NO_CHALLENGE = '01J00000000000000000000000';
 
 const ROWS = {
   listChallenges: { route: 'listChallenges' },
@@ -71,6 +76,17 @@ const ROWS = {
   'withdrawMember (the partner)': { route: 'withdrawMember', params: () => ({ council: coventry.code }) },
   transferLead: { route: 'transferLead', body: () => ({ council: coventry.code }) },
   "listCouncilChallenges (the lead's)": { route: 'listCouncilChallenges', params: () => ({ code: birmingham.code }) },
+  getChallengeOcds: { route: 'getChallengeOcds' },
+  // The feed is not about one challenge: after a cursor past every id, so each cell is 204 whatever else the run wrote.
+  'listOcdsReleases (caught up)': { route: 'listOcdsReleases', query: `after=${Buffer.from(JSON.stringify({ id: 'Z'.repeat(26), seq: 0 })).toString('base64url')}` },
+  // The consortium's record: a council's account, the statement as it stood at a point.
+  "getMemberAccount (the lead's)": { route: 'getMemberAccount', params: () => ({ council: birmingham.code }) },
+  "getMemberAccount (the observer's: none)": { route: 'getMemberAccount', params: () => ({ council: westminster.code }) },
+  'getStatement (asOfSeq=1)': { route: 'getStatement', query: 'asOfSeq=1' },
+  'getStatement (asOf)': { route: 'getStatement', query: 'asOf=2020-01-01T00:00:00Z' },
+  // Webhook subscriptions are a council's, not a challenge's: the lead's council's one, filtered to no challenge (a replay of it queues 0 and takes no lock).
+  "replaySubscription (the lead's council's)": { route: 'replaySubscription', params: () => ({ id: leadSubscription }), body: () => ({ challengeId: NO_CHALLENGE }) },
+  "enableSubscription (the lead's council's)": { route: 'enableSubscription', params: () => ({ id: leadSubscription }) },
 } satisfies Record<string, RowRequest>;
 type RowName = keyof typeof ROWS;
 
@@ -101,6 +117,14 @@ const EXPECTED: Record<Visibility, Record<RowName, Statuses>> = {
     'withdrawMember (the partner)':       [403, 200,    403,     403,    403,       403,      403,     403,    403,  401],
     transferLead:                         [200, 403,    403,     403,    403,       403,      403,     403,    403,  401],
     "listCouncilChallenges (the lead's)": [200, 403,    403,     403,    403,       403,      403,     200,    200,  401],
+    getChallengeOcds:                     [200, 200,    200,     200,    200,       200,      200,     200,    200,  401],
+    'listOcdsReleases (caught up)':       [204, 204,    204,     204,    204,       204,      204,     204,    204,  401],
+    "getMemberAccount (the lead's)":      [200, 200,    200,     403,    403,       403,      403,     200,    403,  401],
+    "getMemberAccount (the observer's: none)": [404, 404, 404,   403,    403,       403,      403,     404,    403,  401],
+    'getStatement (asOfSeq=1)':           [200, 200,    200,     403,    403,       403,      403,     200,    403,  401],
+    'getStatement (asOf)':                [200, 200,    200,     403,    403,       403,      403,     200,    403,  401],
+    "replaySubscription (the lead's council's)": [202, 404, 404,   404,    404,       404,      404,     403,    403,  401],
+    "enableSubscription (the lead's council's)": [200, 404, 404,   404,    404,       404,      404,     403,    403,  401],
   },
   consortium: {
     //                                     lead partner observer invited requesting withdrawn outsider finance admin anon
@@ -121,11 +145,21 @@ const EXPECTED: Record<Visibility, Record<RowName, Statuses>> = {
     'withdrawMember (the partner)':       [403, 200,    403,     403,    403,       403,      404,     403,    403,  401],
     transferLead:                         [200, 403,    403,     403,    403,       403,      404,     403,    403,  401],
     "listCouncilChallenges (the lead's)": [200, 403,    403,     403,    403,       403,      403,     200,    200,  401],
+    getChallengeOcds:                     [200, 200,    200,     403,    403,       403,      404,     200,    404,  401],
+    'listOcdsReleases (caught up)':       [204, 204,    204,     204,    204,       204,      204,     204,    204,  401],
+    "getMemberAccount (the lead's)":      [200, 200,    200,     403,    403,       403,      404,     200,    404,  401],
+    "getMemberAccount (the observer's: none)": [404, 404, 404,   403,    403,       403,      404,     404,    404,  401],
+    'getStatement (asOfSeq=1)':           [200, 200,    200,     403,    403,       403,      404,     200,    404,  401],
+    'getStatement (asOf)':                [200, 200,    200,     403,    403,       403,      404,     200,    404,  401],
+    "replaySubscription (the lead's council's)": [202, 404, 404,   404,    404,       404,      404,     403,    403,  401],
+    "enableSubscription (the lead's council's)": [200, 404, 404,   404,    404,       404,      404,     403,    403,  401],
   },
 };
 
 let hub: TestHub;
 const tokens: Partial<Record<CallerKind, string>> = {};
+/** Birmingham's (the lead's) webhook subscription, made in beforeAll; it wants no real challenge. */
+let leadSubscription = '';
 
 beforeAll(async () => {
   hub = await startTestHub();
@@ -136,6 +170,8 @@ beforeAll(async () => {
     const council = COUNCIL_OF[caller];
     tokens[caller] = await hub.token({ ...(council ? { council } : {}), groups: [...groups], sub: `${caller}-user` });
   }
+  const subscription = await hub.call('POST', '/v1/subscriptions', { token: tokens.lead!, body: { url: 'http://127.0.0.1:9/never-called', challengeIds: [NO_CHALLENGE] } });
+  leadSubscription = subscription.body.id;
 });
 afterAll(() => hub?.stop());
 
@@ -189,10 +225,15 @@ async function pool<T>(tasks: Array<() => Promise<T>>, width: number): Promise<T
   return results;
 }
 
-describe('authorization matrix: challenges and membership routes', () => {
+describe('authorization matrix: challenges, membership and open contracting routes', () => {
   it('gives every kind of caller the expected status on every route, public and consortium', { timeout: 120_000 }, async () => {
-    // Every route of the two groups has at least one row, and every row names one of them.
-    const groupRoutes = routeList.filter((r) => r.fn === 'challenges' || r.fn === 'membership').map((r) => r.operationId).sort();
+    // Every route of these groups has at least one row, and every row names one of them.
+    const recordReads = ['getMemberAccount', 'getStatement']; // the consortium's record, from the money group
+    const subscriptionWrites = ['replaySubscription', 'enableSubscription']; // the webhook record: replay and re-enable
+    const groupRoutes = routeList
+      .filter((r) => r.fn === 'challenges' || r.fn === 'membership' || r.fn === 'ocds' || [...recordReads, ...subscriptionWrites].includes(r.operationId))
+      .map((r) => r.operationId)
+      .sort();
     const covered = [...new Set(Object.values(ROWS).map((r) => r.route as string))].sort();
     expect(covered).toEqual(groupRoutes);
     expect(groupRoutes.length).toBeGreaterThanOrEqual(14);
@@ -211,7 +252,7 @@ describe('authorization matrix: challenges and membership routes', () => {
         const writes = route.method !== 'GET' && spec.route !== 'createChallenge' && cell.expected < 300;
         const id = writes ? await fixture(cell.visibility) : shared[cell.visibility];
         const params: Record<string, string> = { id, ...spec.params?.(cell.caller) };
-        const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name]!));
+        const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name]!)) + (spec.query ? `?${spec.query}` : '');
         const body = spec.body?.(cell.caller, cell.visibility);
         const res = await hub.call(route.method, path, {
           ...(tokens[cell.caller] ? { token: tokens[cell.caller] } : {}),

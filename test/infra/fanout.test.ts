@@ -202,6 +202,19 @@ describe('the functions', () => {
   it('serve the subscription routes from their own function', () => {
     expect(stack.functions.subscriptions).toBeDefined();
   });
+
+  it('let the subscriptions function queue replays on the delivery queue, and no other API function', () => {
+    const subscriptions = stack.functions.subscriptions!;
+    expect(env(subscriptions)).toMatchObject({ DELIVERY_QUEUE_URL: { Ref: logicalId(stack.fanout.deliveryQueue) } });
+    const sendsToDelivery = (statement: { Action?: string | string[]; Resource?: unknown }) =>
+      [statement.Action].flat().includes('sqs:SendMessage') && [statement.Resource].flat().some((r) => JSON.stringify(r) === JSON.stringify(arnOf(stack.fanout.deliveryQueue)));
+    const rolesSending = Object.values(resources('AWS::IAM::Policy'))
+      .filter((p) => (p.Properties.PolicyDocument.Statement as Array<{ Action?: string | string[]; Resource?: unknown }>).some(sendsToDelivery))
+      .flatMap((p) => (p.Properties.Roles as Array<{ Ref: string }>).map((r) => r.Ref))
+      .sort();
+    const roleOf = (fn: { role?: unknown }) => logicalId(fn.role as never);
+    expect(rolesSending).toEqual([roleOf(subscriptions), roleOf(stack.fanout.dispatcher), roleOf(stack.fanout.deliverer)].sort());
+  });
 });
 
 describe('cdk-nag', () => {

@@ -71,7 +71,7 @@ function play(ops: readonly Op[], onStep: (state: ChallengeState, events: readon
     if (isRefusal(decision) || isUnchanged(decision)) return state;
     const settled = settle(state, decision, c);
     events.push(...settled.events);
-    if (decision.entry) entries.push(decision.entry);
+    entries.push(...(decision.entries ?? []));
     if (decision.reverses) reversed.add(decision.reverses.costId);
     onStep(settled.after, events, entries);
     return settled.after;
