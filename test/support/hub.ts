@@ -17,17 +17,26 @@ export interface TestHub extends RunningHub {
   }>;
 }
 
+export interface TestHubOptions {
+  /**
+   * Where the hub's handlers send DynamoDB calls (its DYNAMODB_ENDPOINT): e.g. a
+   * fault proxy (test/support/fault-proxy.ts) in front of the run's DynamoDB Local.
+   * @default the run's DynamoDB Local
+   */
+  dynamodbEndpoint?: string;
+}
+
 /**
  * The local hub in this test process on a free port, over the run's DynamoDB
  * Local with a table of its own, exactly as `npm start` wires it.
  */
-export async function startTestHub(): Promise<TestHub> {
+export async function startTestHub(options: TestHubOptions = {}): Promise<TestHub> {
   const tableName = `hub-test-${randomUUID().slice(0, 8)}`;
   const hub = await startHub({
     port: 0,
     host: '127.0.0.1',
     dynamodbPort: 0,
-    dynamodbEndpoint: inject('dynamodbEndpoint'),
+    dynamodbEndpoint: options.dynamodbEndpoint ?? inject('dynamodbEndpoint'),
     dataDir: await mkdtemp(join(tmpdir(), 'hub-test-')),
     tableName,
   });
