@@ -150,13 +150,18 @@ describe('the local hub killed mid-burst', () => {
     expect(receiver.rejected).toEqual([]);
     // Nothing else: every delivery was one of those events.
     expect([...got].every((id) => entitled.some((e) => e.id === id))).toBe(true);
-    // And the delivery log says so: a delivered attempt for each.
+    // And the delivery log says so: a delivered attempt for each. The deliverer writes its log
+    // row after the receiver's 2xx, so the last rows may still be on their way: read until they are.
     const logged = new Set<string>();
-    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
-      const page = await call(hub, officer, 'GET', `/v1/subscriptions/${created.body.id}/deliveries?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
-      for (const d of page.body.items as Array<{ eventId: string; outcome: string }>) if (d.outcome === 'delivered') logged.add(d.eventId);
-      cursor = page.body.nextCursor;
-    }
+    const readLog = async () => {
+      for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+        const page = await call(hub, officer, 'GET', `/v1/subscriptions/${created.body.id}/deliveries?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+        for (const d of page.body.items as Array<{ eventId: string; outcome: string }>) if (d.outcome === 'delivered') logged.add(d.eventId);
+        cursor = page.body.nextCursor;
+      }
+      return entitled.every((e) => logged.has(e.id));
+    };
+    for (let deadline = Date.now() + 30_000; !(await readLog()) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 250));
     expect(entitled.filter((e) => !logged.has(e.id)).map((e) => `${e.challengeId}#${e.seq}`)).toEqual([]);
 
     await hub.stop();
