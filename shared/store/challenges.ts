@@ -8,7 +8,7 @@ import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Agreement } from '../domain/agreement-lifecycle';
 import type { ChallengeRecord, ChallengeState, MemberRecord } from '../domain/records';
 import type { HubEvent } from '../schemas/events';
-import { documents, tableName, withoutKeys } from './client';
+import { documents, itemsInRange, tableName, withoutKeys } from './client';
 import { decodeCursor, encodeCursor, position } from './cursor';
 import { keys, KIND } from './keys';
 import { INDEX } from './table';
@@ -23,20 +23,7 @@ function recordOf<T>(item: Item): T {
 /** Every item of the challenge's state (`S#...`), as one range read however long its ledger grows. */
 export async function loadChallengeState(id: string, consistent = true): Promise<ChallengeState | undefined> {
   const items: Item[] = [];
-  let startKey: Item | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :last',
-        ExpressionAttributeValues: { ':pk': keys.challengePartition(id), ':first': keys.firstStateSk, ':last': keys.lastStateSk },
-        ConsistentRead: consistent,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const item of itemsInRange(keys.challengePartition(id), keys.firstStateSk, keys.lastStateSk, { consistent })) items.push(item);
   const challengeItem = items.find((i) => i.kind === KIND.challenge);
   if (!challengeItem) return undefined;
   // `totals` was kept on the challenge by an earlier layout; pool totals are now always summed from the members.

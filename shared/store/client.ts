@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config';
 import { tracer } from '../observability';
 import { keyAttributes } from './table';
@@ -27,4 +27,41 @@ export function withoutKeys<T extends Record<string, unknown>>(item: T): T {
   const copy: Record<string, unknown> = { ...item };
   for (const attribute of [...keyAttributes, 'expiresAt']) delete copy[attribute];
   return copy as T;
+}
+
+type Item = Record<string, unknown>;
+
+/** A ProjectionExpression with its names, for attributes and dotted paths (`event.type`). */
+export const projection = (attributes: readonly string[]) => ({
+  ProjectionExpression: attributes.map((a) => a.split('.').map((part) => `#${part}`).join('.')).join(', '),
+  ExpressionAttributeNames: Object.fromEntries(attributes.flatMap((a) => a.split('.')).map((part) => [`#${part}`, part])),
+});
+
+/**
+ * Every item of partition `pk` whose sort key lies in [from, to], oldest first, page by
+ * page as the reader asks (stopping early reads no further). A key range, never
+ * begins_with: DynamoDB (and DynamoDB Local) answer it flat however the partition grows.
+ */
+export async function* itemsInRange(
+  pk: string,
+  from: string,
+  to: string,
+  options: { consistent?: boolean; pageSize?: number; attributes?: readonly string[] } = {},
+): AsyncGenerator<Item> {
+  let startKey: Item | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
+        ConsistentRead: options.consistent ?? false,
+        ...(options.pageSize ? { Limit: options.pageSize } : {}),
+        ...(options.attributes ? projection(options.attributes) : {}),
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    yield* page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }

@@ -13,7 +13,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordedEntry } from '../domain/account';
 import type { StoredEntry } from '../domain/ledger';
 import type { HubEvent } from '../schemas/events';
-import { documents, tableName, withoutKeys } from './client';
+import { documents, itemsInRange, tableName, withoutKeys } from './client';
 import { decodeCursor, encodeCursor, position } from './cursor';
 import { ENTRY_PREFIX, keys, KIND } from './keys';
 
@@ -104,56 +104,26 @@ const REPLAY_PAGE = 500;
  * and each entry with the seq of the event that recorded it.
  */
 export async function* ledgerFromStart(challengeId: string): AsyncGenerator<RecordedEntry> {
-  const pk = keys.challengePartition(challengeId);
   let pending: RecordedEntry | undefined;
-  let startKey: Item | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :last',
-        ExpressionAttributeValues: { ':pk': pk, ':first': keys.firstEntrySk, ':last': keys.lastEntrySk },
-        ExclusiveStartKey: startKey,
-        Limit: REPLAY_PAGE,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      if (item.kind === KIND.reversalMarker) {
-        if (pending && item.costId === pending.entry.id) pending.reversedBy = item.reversalId as string;
-        continue;
-      }
-      if (item.kind !== KIND.entry) continue;
-      if (pending) yield pending;
-      const { seq, ...entry } = entryOf(item) as StoredEntry & { seq?: number };
-      pending = { entry, ...(typeof seq === 'number' ? { seq } : {}) };
+  const range = itemsInRange(keys.challengePartition(challengeId), keys.firstEntrySk, keys.lastEntrySk, { consistent: true, pageSize: REPLAY_PAGE });
+  for await (const item of range) {
+    if (item.kind === KIND.reversalMarker) {
+      if (pending && item.costId === pending.entry.id) pending.reversedBy = item.reversalId as string;
+      continue;
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+    if (item.kind !== KIND.entry) continue;
+    if (pending) yield pending;
+    const { seq, ...entry } = entryOf(item) as StoredEntry & { seq?: number };
+    pending = { entry, ...(typeof seq === 'number' ? { seq } : {}) };
+  }
   if (pending) yield pending;
 }
 
 /** The challenge's events from seq 1 (through `toSeq`, when given), oldest first, read in pages as the reader asks. */
 export async function* eventsFromStart(challengeId: string, toSeq?: number): AsyncGenerator<HubEvent> {
   if (toSeq !== undefined && toSeq < 1) return;
-  let startKey: Item | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': keys.challengePartition(challengeId),
-          ':from': keys.eventSk(1),
-          ':to': toSeq === undefined ? keys.lastEventSk : keys.eventSk(toSeq),
-        },
-        ExclusiveStartKey: startKey,
-        Limit: REPLAY_PAGE,
-        // Strongly consistent, as the state read it is checked against: seq N, once committed, is always there.
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) yield item.event as HubEvent;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const to = toSeq === undefined ? keys.lastEventSk : keys.eventSk(toSeq);
+  // Strongly consistent, as the state read it is checked against: seq N, once committed, is always there.
+  const range = itemsInRange(keys.challengePartition(challengeId), keys.eventSk(1), to, { consistent: true, pageSize: REPLAY_PAGE });
+  for await (const item of range) yield item.event as HubEvent;
 }

@@ -16,7 +16,7 @@ import { foldFeedPoints, type OcdsFeedPoint } from '../domain/ocds-history';
 import type { Stage } from '../schemas/common';
 import type { HubEvent } from '../schemas/events';
 import { logger } from '../observability';
-import { documents, tableName } from './client';
+import { documents, itemsInRange, projection, tableName } from './client';
 import { decodeCursor, encodeCursor, position } from './cursor';
 import { keys, KIND } from './keys';
 import { INDEX } from './table';
@@ -30,15 +30,11 @@ export const FEED_EVENTS_READ = 10_000;
 /** Public challenges one feed page looks at, at most (each one Query of its events). */
 export const FEED_CHALLENGES = 50;
 
-const names = (attributes: readonly string[]) => ({
-  ProjectionExpression: attributes.map((a) => a.split('.').map((part) => `#${part}`).join('.')).join(', '),
-  ExpressionAttributeNames: Object.fromEntries(attributes.flatMap((a) => a.split('.')).map((part) => [`#${part}`, part])),
-});
 
 /** The release's date, and for a cancellation the stage it was cancelled from: one GetItem. */
 export async function readReleaseEvent(challengeId: string, seq: number): Promise<{ occurredAt: string; from?: Stage } | undefined> {
   const { Item } = await documents.send(
-    new GetCommand({ TableName: tableName, Key: keys.event(challengeId, seq), ...names(['event.occurredAt', 'event.type', 'event.data.from']) }),
+    new GetCommand({ TableName: tableName, Key: keys.event(challengeId, seq), ...projection(['event.occurredAt', 'event.type', 'event.data.from']) }),
   );
   const event = Item?.event as { occurredAt: string; type: string; data?: { from?: Stage } } | undefined;
   if (!event) return undefined;
@@ -60,13 +56,13 @@ export async function readCosts(challengeId: string, asOfSeq: number): Promise<{
   let looked = 0;
   let startKey: Item | undefined;
   do {
-    const projection = names([...COST_FIELDS, 'kind']);
+    const costFields = projection([...COST_FIELDS, 'kind']);
     const page = await documents.send(
       new QueryCommand({
         TableName: tableName,
         KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :last',
         FilterExpression: '#kind = :entry AND #type IN (:cost, :reversal)',
-        ...projection,
+        ...costFields,
         ExpressionAttributeValues: { ':pk': pk, ':first': keys.firstEntrySk, ':last': keys.lastEntrySk, ':entry': KIND.entry, ':cost': 'cost', ':reversal': 'cost_reversal' },
         ScanIndexForward: false,
         ConsistentRead: true,
@@ -103,7 +99,7 @@ async function publicChallenges(fromId: string, limit: number, startKey?: Item) 
       IndexName: INDEX.byListing,
       KeyConditionExpression: 'GSI2PK = :p AND GSI2SK >= :from',
       ExpressionAttributeValues: { ':p': keys.publicPartition, ':from': fromId },
-      ...names(['id', 'seq']),
+      ...projection(['id', 'seq']),
       Limit: limit,
       ExclusiveStartKey: startKey,
     }),
@@ -114,21 +110,11 @@ async function publicChallenges(fromId: string, limit: number, startKey?: Item) 
 /** Events `from..to` of one challenge, in seq order, at most `max` of them. */
 async function readEvents(challengeId: string, from: number, to: number, max: number): Promise<HubEvent[]> {
   const events: HubEvent[] = [];
-  let startKey: Item | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': keys.challengePartition(challengeId), ':from': keys.eventSk(from), ':to': keys.eventSk(to) },
-        ...names(['event']),
-        Limit: max - events.length,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    events.push(...(page.Items ?? []).map((i) => i.event as HubEvent));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey && events.length < max);
+  if (max <= 0) return events;
+  for await (const item of itemsInRange(keys.challengePartition(challengeId), keys.eventSk(from), keys.eventSk(to), { pageSize: max, attributes: ['event'] })) {
+    events.push(item.event as HubEvent);
+    if (events.length >= max) break;
+  }
   return events;
 }
 
