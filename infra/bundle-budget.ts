@@ -6,20 +6,34 @@
  */
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { routeList } from '../shared/routes';
 import { esbuildOptions } from './bundling';
 import { projectRoot } from './constructs/hub-function';
 
-/** Per function, minified JavaScript only (the source map is not loaded unless a stack trace needs it). */
-export const BUDGET_KB = 300;
+/**
+ * Per function, minified JavaScript only (the source map is read at load, but not counted).
+ * The cold-start goal (issue 13): at most 200 KB whatever is bundled; today 104-198 KB.
+ */
+export const BUDGET_KB = 200;
+
+/**
+ * Functions not yet within the goal, each with the ceiling it may not pass meanwhile and
+ * why. Remove an entry as soon as its function is under BUDGET_KB.
+ */
+export const NOT_YET_WITHIN: Record<string, { kb: number; reason: string }> = {
+  web: { kb: 300, reason: 'the pages (views, sign-in with openid-client) arrived at 270 KB; to be brought under 200 KB' },
+};
+
+const budgetOf = (fn: string) => NOT_YET_WITHIN[fn]?.kb ?? BUDGET_KB;
 
 const outDir = join(projectRoot, '.bundle-budget');
 const functionsDir = join(projectRoot, 'functions');
 const kb = (bytes: number) => bytes / 1024;
 
 /** The route table's functions, plus any other entry point (stream or queue consumers). */
-function entryPoints(): string[] {
+export function entryPoints(): string[] {
   const fromRoutes = routeList.map((r) => r.fn);
   const fromDir = existsSync(functionsDir)
     ? readdirSync(functionsDir)
@@ -66,11 +80,12 @@ async function main(): Promise<number> {
   if (results.length === 0) return 1;
   const width = Math.max(...results.map((r) => r.fn.length));
   for (const { fn, sizeKb, top } of results) {
-    const over = sizeKb > BUDGET_KB;
-    console.log(`bundle ${fn}:${' '.repeat(width - fn.length)} ${sizeKb.toFixed(1).padStart(6)} KB${over ? '  OVER BUDGET' : ''}`);
-    if (over) console.log(`  largest: ${top}`);
+    const over = sizeKb > budgetOf(fn);
+    const pending = NOT_YET_WITHIN[fn] && sizeKb > BUDGET_KB ? `  (over the ${BUDGET_KB} KB goal; ceiling ${budgetOf(fn)} KB: ${NOT_YET_WITHIN[fn]!.reason})` : '';
+    console.log(`bundle ${fn}:${' '.repeat(width - fn.length)} ${sizeKb.toFixed(1).padStart(6)} KB${over ? '  OVER BUDGET' : pending}`);
+    if (over || pending) console.log(`  largest: ${top}`);
   }
-  const over = results.filter((r) => r.sizeKb > BUDGET_KB);
+  const over = results.filter((r) => r.sizeKb > budgetOf(r.fn));
   const largest = results.reduce((a, b) => (b.sizeKb > a.sizeKb ? b : a));
   console.log(
     `${results.length} bundles, largest ${largest.fn} ${largest.sizeKb.toFixed(1)} KB, budget ${BUDGET_KB} KB: ` +
@@ -80,4 +95,5 @@ async function main(): Promise<number> {
   return over.length === 0 && missing.length === 0 ? 0 : 1;
 }
 
-process.exitCode = await main();
+// Run as a script (npm run bundle-budget); imported (the cold-start bench), only the helpers above.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exitCode = await main();

@@ -22,8 +22,11 @@ const settings = {
   /**
    * AWS SDK v3 is part of the Node.js 22 Lambda runtime, and Powertools (with the
    * X-Ray SDK its Tracer needs) comes from AWS's Powertools layer at the exact
-   * version in package-lock.json (HubFunction attaches it): bundling either would
-   * only add weight and cold-start time.
+   * version in package-lock.json (HubFunction attaches it). Bundling the SDK would
+   * only add weight; bundling Powertools (tree-shaken, Tracer left out) saves some
+   * init time but puts 7 of the 11 bundles over the 200 KB budget (npm run bench --
+   * cold --compare). The Tracer and the X-Ray SDK are loaded only when SDK tracing is
+   * on (shared/observability.ts).
    */
   externalModules: ['@aws-sdk/*', '@aws-lambda-powertools/*'],
   /** Prefer packages' ES module builds, which tree-shake; fall back to CommonJS. */

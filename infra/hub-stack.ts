@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -67,7 +67,18 @@ export interface HubStackProps extends StackProps {
    * @default the `alarmEmails` context value (a list, or comma-separated with `-c`), else nobody
    */
   alarmEmails?: string[];
+  /**
+   * The managed login domain's prefix (https://<prefix>.auth.<region>.amazoncognito.com), unique per region.
+   * @default the `loginDomainPrefix` context value, else `council-hub-<account id>`
+   */
+  loginDomainPrefix?: string;
 }
+
+/** CDK context: the managed login domain's prefix (HubStackProps.loginDomainPrefix). */
+export const LOGIN_DOMAIN_PREFIX_CONTEXT = 'loginDomainPrefix';
+
+/** The functions behind the pages (shared/route-groups/web.ts): they check their own cookie session, not a bearer token. */
+const PAGE_FUNCTIONS = new Set(['web', 'sign-in']);
 
 /**
  * The deployed hub: one table, one user pool, one HTTP API whose routes and
@@ -80,6 +91,8 @@ export class HubStack extends Stack {
   readonly table: dynamodb.Table;
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
+  /** The user pool's managed login: where the pages send people to sign in (code flow with PKCE). */
+  readonly loginDomain: cognito.UserPoolDomain;
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly bus: events.EventBus;
@@ -95,7 +108,9 @@ export class HubStack extends Stack {
     const alarmEmails = props.alarmEmails ?? parseAlarmEmails(this.node.tryGetContext(ALARM_EMAILS_CONTEXT));
 
     this.table = this.hubTable();
-    ({ userPool: this.userPool, client: this.userPoolClient } = this.users());
+    ({ userPool: this.userPool, client: this.userPoolClient, domain: this.loginDomain } = this.users(
+      props.loginDomainPrefix ?? (this.node.tryGetContext(LOGIN_DOMAIN_PREFIX_CONTEXT) as string | undefined) ?? `council-hub-${this.account}`,
+    ));
     ({ api: this.api, stage: this.stage } = this.httpApi(props.corsAllowOrigins ?? [...CORS.allowOrigins]));
     this.bus = this.eventBus(props.eventBusName ?? 'council-hub');
     this.fanout = new EventFanout(this, 'EventFanout', {
@@ -118,6 +133,8 @@ export class HubStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'PagesUrl', { value: `${this.api.apiEndpoint}/`, description: 'The pages: sign in here' });
+    new CfnOutput(this, 'LoginDomain', { value: this.loginDomain.baseUrl(), description: 'The managed login the pages sign in through' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn, description: 'Every alarm notifies this topic' });
@@ -152,7 +169,7 @@ export class HubStack extends Stack {
   }
 
   /** Council staff sign in here; the ID token carries `custom:council` and `cognito:groups`. */
-  private users(): { userPool: cognito.UserPool; client: cognito.UserPoolClient } {
+  private users(domainPrefix: string): { userPool: cognito.UserPool; client: cognito.UserPoolClient; domain: cognito.UserPoolDomain } {
     const userPool = new cognito.UserPool(this, 'Users', {
       // Accounts are issued by hub admins for named council staff, never self-made.
       selfSignUpEnabled: false,
@@ -203,8 +220,28 @@ export class HubStack extends Stack {
       // Users may not change their own council: that claim is what scopes every
       // authorisation decision, so only admins (AdminUpdateUserAttributes) set it.
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
+      // The pages sign in through the managed login: authorization code flow only (PKCE, which
+      // the web function always sends; no implicit grant), back to the API's own pages.
+      // The URLs name the HTTP API, made after this client: resolved when the template is written.
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        callbackUrls: Lazy.list({ produce: () => [`${this.api.apiEndpoint}/sign-in/callback`] }),
+        logoutUrls: Lazy.list({ produce: () => [`${this.api.apiEndpoint}/sign-out`] }),
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
     });
-    return { userPool, client };
+    const domain = userPool.addDomain('LoginDomain', {
+      cognitoDomain: { domainPrefix },
+      managedLoginVersion: cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
+    // Managed login (v2) shows a client's pages once it has a style: Cognito's own here.
+    new cognito.CfnManagedLoginBranding(this, 'LoginBranding', {
+      userPoolId: userPool.userPoolId,
+      clientId: client.userPoolClientId,
+      useCognitoProvidedValues: true,
+    });
+    return { userPool, client, domain };
   }
 
   /** The HTTP API, one route per route-table entry, one function per distinct `fn`. */
@@ -275,7 +312,10 @@ export class HubStack extends Stack {
           fn: route.fn,
           // The system routes (health, docs) serve swagger-ui from the bundle.
           docsAssets: route.fn === 'system',
+          // The pages serve govuk-frontend's files from the bundle (never bundled into the code).
+          webAssets: route.fn === 'web',
           ...(route.fn === 'ocds' ? { environment: ocdsEnvironment(this.node.tryGetContext(OCDS_CONTEXT)) } : {}),
+          ...(PAGE_FUNCTIONS.has(route.fn) ? { environment: this.pagesEnvironment() } : {}),
         });
         // Every API function but `system` and the read-only `ocds` writes: at least its idempotency records.
         if (route.fn === 'ocds') grantTableAccess(fn, this.table, 'read');
@@ -294,11 +334,27 @@ export class HubStack extends Stack {
       if (!route.auth && httpRoute) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${route.method} ${route.path} is public by design (api.md): liveness and API documentation.`,
+          reason: PAGE_FUNCTIONS.has(route.fn)
+            ? `${route.method} ${route.path} is a page: the function checks its cookie session (a Cognito ID token, verified with aws-jwt-verify) and sends anyone without one to the managed login.`
+            : `${route.method} ${route.path} is public by design (api.md): liveness and API documentation.`,
         });
       }
     }
     return { api, stage };
+  }
+
+  /**
+   * What the pages' functions need to sign people in and check their session: the
+   * pool's issuer, the app client and the managed login domain. No secret: the client
+   * is public (PKCE) and the session is the pool's own signed ID token.
+   */
+  private pagesEnvironment(): Record<string, string> {
+    return {
+      WEB_SIGN_IN: 'cognito',
+      WEB_ISSUER: `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`,
+      WEB_CLIENT_ID: this.userPoolClient.userPoolClientId,
+      WEB_LOGIN_DOMAIN: this.loginDomain.baseUrl(),
+    };
   }
 
   /** The bus hub events are published on; the archive lets any period be replayed. */

@@ -27,6 +27,20 @@ export function parseGroups(claim: unknown): Set<Group> {
   return new Set(raw.filter((g): g is Group => (GROUPS as readonly string[]).includes(g)));
 }
 
+/**
+ * API Gateway's JWT authorizer passes claims to the Lambda as strings, arrays
+ * flattened to "[a b]". The local adapter does the same for bearer tokens, and the
+ * pages for their session, so every handler sees the same input everywhere.
+ */
+export function claimsAsApiGatewayPassesThem(payload: Record<string, unknown>): Record<string, string | number | boolean> {
+  return Object.fromEntries(
+    Object.entries(payload).map(([k, v]) => [
+      k,
+      Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : (v as string | number | boolean),
+    ]),
+  );
+}
+
 /** Control, format (bidi, zero-width) and lone-surrogate characters: never part of an identifier. */
 const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Cs}]/u;
 

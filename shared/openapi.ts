@@ -33,6 +33,7 @@ export function buildOpenApiDocument(serverUrl?: string) {
       'A Cognito ID token (locally: `npm run --silent token`). Claims used: sub, custom:council, cognito:groups.',
   });
   for (const route of routeList) {
+    if (route.openApi === false) continue;
     const success = Object.fromEntries(
       Object.entries(route.responses).map(([status, r]) => [
         status,

@@ -7,6 +7,7 @@ import { moneyRoutes } from './route-groups/money';
 import { ocdsRoutes } from './route-groups/ocds';
 import { subscriptionRoutes } from './route-groups/subscriptions';
 import { systemRoutes } from './route-groups/system';
+import { signInRoutes, webRoutes } from './route-groups/web';
 
 export type { HttpMethod, RouteSpec } from './http/route-spec';
 
@@ -26,6 +27,9 @@ export const routes = {
   ...moneyRoutes,
   ...subscriptionRoutes,
   ...ocdsRoutes,
+  // The pages (HTML on a cookie session; not in the OpenAPI document).
+  ...webRoutes,
+  ...signInRoutes,
 };
 
 export type Routes = typeof routes;

@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { METRIC_NAMESPACE, METRIC_SERVICE } from '../../shared/metric-names';
+import { GOVUK_DIRS, GOVUK_FILES, HUB_FILES } from '../../shared/web/assets';
 import { bundling } from '../bundling';
 
 /** The repository root: entry points, the lock file and node_modules are found from here. */
@@ -35,11 +36,17 @@ export interface HubFunctionProps {
    * so the reference page is served by the hub itself (no CDN).
    */
   docsAssets?: boolean;
+  /**
+   * Copy govuk-frontend's CSS, fonts, images and JS and the hub's own page assets
+   * into the bundle and point WEB_ASSETS_DIR at them (shared/web/assets.ts): the
+   * pages' assets are served by the hub from files, never bundled, never a CDN.
+   */
+  webAssets?: boolean;
 }
 
 /**
  * Every hub Lambda: Node.js 22 on arm64, ESM bundle from the shared esbuild
- * settings, source maps on, X-Ray active, Powertools configured, and its own
+ * settings, source maps on, X-Ray active (SDK subsegments with `sdkTracing`), Powertools configured, and its own
  * log group with a retention. Fixed here so no function can drift.
  */
 export class HubFunction extends NodejsFunction {
@@ -68,15 +75,12 @@ export class HubFunction extends NodejsFunction {
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       role,
-      bundling: props.docsAssets ? { ...bundling, commandHooks: copyDocsAssets } : bundling,
+      bundling: props.docsAssets ? { ...bundling, commandHooks: copyDocsAssets } : props.webAssets ? { ...bundling, commandHooks: copyWebAssets } : bundling,
       layers: [powertoolsLayer(scope)],
       environment: {
-        // The namespace and service dimension the alarms and dashboard read (shared/metric-names.ts).
-        POWERTOOLS_SERVICE_NAME: METRIC_SERVICE,
-        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        ...functionEnvironment({ sdkTracing: sdkTracingContext(scope) }),
         ...(props.docsAssets ? { DOCS_ASSETS_DIR: `/var/task/${DOCS_ASSETS_DIR}` } : {}),
+        ...(props.webAssets ? { WEB_ASSETS_DIR: `/var/task/${WEB_ASSETS_DIR}` } : {}),
         ...props.environment,
       },
     });
@@ -105,6 +109,32 @@ export class HubFunction extends NodejsFunction {
     });
     return role;
   }
+}
+
+/** CDK context: `-c sdkTracing=true` traces every DynamoDB call through the X-Ray SDK (see functionEnvironment). */
+export const SDK_TRACING_CONTEXT = 'sdkTracing';
+
+function sdkTracingContext(scope: Construct): boolean {
+  const value: unknown = scope.node.tryGetContext(SDK_TRACING_CONTEXT);
+  return value === true || value === 'true';
+}
+
+/**
+ * The variables every hub function starts with (the cold-start bench uses the same).
+ * Tracing is always active (the Lambda runtime records each invocation's segment);
+ * `sdkTracing` adds the X-Ray SDK through Powertools Tracer (shared/observability.ts):
+ * a subsegment per DynamoDB call and the ColdStart annotation, for a slower cold start
+ * (README, Tests, budgets and benchmarks).
+ */
+export function functionEnvironment(options: { sdkTracing: boolean }): Record<string, string> {
+  return {
+    // The namespace and service dimension the alarms and dashboard read (shared/metric-names.ts).
+    POWERTOOLS_SERVICE_NAME: METRIC_SERVICE,
+    POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    POWERTOOLS_TRACE_ENABLED: String(options.sdkTracing),
+    NODE_OPTIONS: '--enable-source-maps',
+  };
 }
 
 /** The Powertools version the code is written and tested against: the one installed from the lockfile. */
@@ -142,6 +172,24 @@ const copyDocsAssets: ICommandHooks = {
       (file) => `cp "${inputDir}/node_modules/swagger-ui-dist/${file}" "${outputDir}/${DOCS_ASSETS_DIR}/${file}"`,
     ),
   ],
+};
+
+/** Where the web function finds the pages' assets in its bundle: govuk/ (govuk-frontend's dist/govuk, the parts used) and hub/. */
+const WEB_ASSETS_DIR = 'web-assets';
+
+const copyWebAssets: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) => {
+    const govuk = `${inputDir}/node_modules/govuk-frontend/dist/govuk`;
+    const out = `${outputDir}/${WEB_ASSETS_DIR}`;
+    return [
+      `mkdir -p "${out}/govuk/assets" "${out}/hub"`,
+      ...GOVUK_FILES.map((file) => `cp "${govuk}/${file}" "${out}/govuk/${file}"`),
+      ...GOVUK_DIRS.map((dir) => `cp -R "${govuk}/${dir}" "${out}/govuk/assets/"`),
+      ...HUB_FILES.map((file) => `cp "${inputDir}/shared/web/static/${file}" "${out}/hub/${file}"`),
+    ];
+  },
 };
 
 export type TableAccess = 'read' | 'readWrite';

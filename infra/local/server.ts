@@ -6,7 +6,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../../shared/errors';
 import { corsPreflightHeaders, corsResponseHeaders } from '../../shared/http/cors';
 import { routeKey, routeList, type RouteSpec } from '../../shared/routes';
-import { claimsAsApiGatewayPassesThem, type LocalKeys } from './auth';
+import { provideLocalSigner } from '../../shared/web/sign-in';
+import { claimsAsApiGatewayPassesThem, LOCAL_AUDIENCE, LOCAL_ISSUER, type LocalKeys } from './auth';
 import { lambdaContext } from './lambda-context';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -24,15 +25,21 @@ function loadHandler(fn: string): Promise<LambdaHandler> {
   return handler;
 }
 
-/** Route templates as API Gateway matches them: `{name}` is one path segment. */
-const matchers = routeList.map((route) => {
-  const names: string[] = [];
-  const pattern = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
-    names.push(name);
-    return '([^/]+)';
-  });
-  return { route, names, regex: new RegExp(`^${pattern}$`) };
-});
+/**
+ * Route templates as API Gateway matches them: `{name}` is one path segment, a
+ * greedy `{name+}` (last in the path) the rest of it, slashes included. As API
+ * Gateway prefers the most specific route, greedy routes are tried last.
+ */
+const matchers = routeList
+  .map((route) => {
+    const names: string[] = [];
+    const pattern = route.path.replace(/\{(\w+)(\+?)\}/g, (_, name: string, greedy: string) => {
+      names.push(name);
+      return greedy ? '(.+)' : '([^/]+)';
+    });
+    return { route, names, regex: new RegExp(`^${pattern}$`), greedy: route.path.includes('+}') };
+  })
+  .sort((a, b) => Number(a.greedy) - Number(b.greedy));
 
 type Matched = { route: RouteSpec; pathParameters: Record<string, string> } | 'wrong-method' | 'bad-encoding' | undefined;
 
@@ -111,8 +118,12 @@ export function eventBody(bytes: Buffer | undefined): { body?: string; isBase64E
 /** Turns a Node request into the payload-2.0 event API Gateway's HTTP API sends. */
 function toEvent(req: IncomingMessage, url: URL, route: RouteSpec, pathParameters: Record<string, string>, bytes: Buffer | undefined, claims: Record<string, string | number | boolean> | undefined): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
+  let cookies: string[] | undefined;
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    if (value === undefined) continue;
+    // Payload 2.0 moves Cookie headers into `cookies`, one entry per cookie, and drops the header.
+    if (name === 'cookie') cookies = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(/;\s*/)).filter(Boolean);
+    else headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
@@ -122,6 +133,7 @@ function toEvent(req: IncomingMessage, url: URL, route: RouteSpec, pathParameter
     routeKey: routeKey(route),
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
+    ...(cookies?.length ? { cookies } : {}),
     headers,
     ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
     ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
@@ -142,6 +154,22 @@ function toEvent(req: IncomingMessage, url: URL, route: RouteSpec, pathParameter
   } as APIGatewayProxyEventV2;
 }
 
+/**
+ * The pages' local sign-in (shared/web/config.ts): the session cookies are local
+ * tokens, verified by the web function against the public half of the local key,
+ * passed as a JWKS; its sign-in page signs with the local key, handed over
+ * in-process (a deployed function has no such signer).
+ */
+function providePagesWithLocalSignIn(keys: LocalKeys): void {
+  Object.assign(process.env, {
+    WEB_SIGN_IN: 'local',
+    WEB_ISSUER: LOCAL_ISSUER,
+    WEB_CLIENT_ID: LOCAL_AUDIENCE,
+    WEB_LOCAL_JWKS: JSON.stringify({ keys: [keys.publicJwk] }),
+  });
+  provideLocalSigner(({ sub, council, groups }) => keys.sign({ sub, ...(council ? { council } : {}), groups }));
+}
+
 export interface AdapterOptions {
   keys: LocalKeys;
   /** One line per request, as an access log. */
@@ -154,6 +182,7 @@ export interface AdapterOptions {
  * function's real handler with an API Gateway event.
  */
 export function createHubServer({ keys, log }: AdapterOptions): Server {
+  providePagesWithLocalSignIn(keys);
   return createServer(async (req, res) => {
     const started = performance.now();
     const url = requestUrl(req.url);
@@ -189,7 +218,9 @@ export function createHubServer({ keys, log }: AdapterOptions): Server {
         // With CORS configured the HTTP API ignores a function's own CORS headers and sends its own.
         if (value !== undefined && !/^access-control-/i.test(name)) headers[name.toLowerCase()] = String(value);
       }
-      res.writeHead(result.statusCode ?? 200, { ...headers, ...corsResponseHeaders() });
+      // A function's `cookies` become Set-Cookie headers, one each, as API Gateway sends them.
+      const setCookies = result.cookies?.length ? { 'set-cookie': result.cookies } : {};
+      res.writeHead(result.statusCode ?? 200, { ...headers, ...setCookies, ...corsResponseHeaders() });
       res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64') : result.body);
     } catch (error) {
       // Only the adapter itself can fail here: handlers answer problems themselves.

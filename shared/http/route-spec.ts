@@ -9,8 +9,10 @@ export interface RouteSpec {
   path: string;
   /** Lambda entry point: functions/<fn>.ts */
   fn: string;
-  /** false only for the unauthenticated system routes. */
+  /** false only for the unauthenticated system routes and the pages (which check their own cookie session). */
   auth: boolean;
+  /** false: left out of the OpenAPI document (the pages: HTML for people, not the API for systems). */
+  openApi?: false;
   /** The group a caller needs before anything else is looked at (403 otherwise). */
   group?: Group;
   summary: string;

@@ -16,7 +16,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHub } from '../../infra/local/hub';
+import { startHub, type RunningHub } from '../../infra/local/hub';
 import { freePort } from '../support/ports';
 import { eventually, WebhookReceiver } from '../support/webhook-receiver';
 
@@ -28,6 +28,8 @@ export interface LatencyOptions {
   /** @default 120000 */
   timeoutMs?: number;
   log?: (line: string) => void;
+  /** A hub already running (npm run bench shares one); otherwise one is started and stopped here. */
+  hub?: RunningHub;
 }
 
 export interface PhaseResult {
@@ -57,16 +59,18 @@ export async function measureFanoutLatency(options: LatencyOptions = {}): Promis
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   const log = options.log ?? (() => undefined);
 
-  const dataDir = await mkdtemp(join(tmpdir(), 'hub-bench-'));
+  const dataDir = options.hub ? undefined : await mkdtemp(join(tmpdir(), 'hub-bench-'));
   const receiver = await new WebhookReceiver().start();
-  const hub = await startHub({
-    port: 0,
-    host: '127.0.0.1',
-    dynamodbPort: await freePort(),
-    dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
-    dataDir,
-    tableName: 'council-hub-bench',
-  });
+  const hub =
+    options.hub ??
+    (await startHub({
+      port: 0,
+      host: '127.0.0.1',
+      dynamodbPort: await freePort(),
+      dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
+      dataDir: dataDir!,
+      tableName: 'council-hub-bench',
+    }));
   try {
     const call = async (method: string, path: string, token: string, body?: unknown) => {
       const res = await fetch(`${hub.url}${path}`, {
@@ -126,9 +130,9 @@ export async function measureFanoutLatency(options: LatencyOptions = {}): Promis
     if (receiver.rejected.length > 0) throw new Error(`${receiver.rejected.length} deliveries failed verification`);
     return results;
   } finally {
-    await hub.stop();
+    if (!options.hub) await hub.stop();
     await receiver.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -123,8 +123,11 @@ describe('the HTTP API, built from shared/routes.ts', () => {
     }
     // api.md: every /v1 route is authenticated, and only those.
     for (const route of routeList) expect(route.auth, routeKey(route)).toBe(route.path.startsWith('/v1/'));
-    const publicKeys = routeList.filter((r) => !r.auth).map(routeKey).sort();
+    // The pages check their own cookie session (shared/web/session.ts), so API Gateway lets them through.
+    const pages = (r: (typeof routeList)[number]) => r.fn === 'web' || r.fn === 'sign-in';
+    const publicKeys = routeList.filter((r) => !r.auth && !pages(r)).map(routeKey).sort();
     expect(publicKeys).toEqual(['GET /docs', 'GET /docs/{asset}', 'GET /health', 'GET /openapi.json']);
+    expect(routeList.filter(pages).every((r) => !r.auth && r.openApi === false && !r.path.startsWith('/v1/'))).toBe(true);
   });
 
   it("integrates every route with the function of its fn", () => {
@@ -315,5 +318,46 @@ describe('the ocds function', () => {
     expect(ocdsEnvironment('{"prefix":"ocds-x1"}')).toEqual({ OCDS_PREFIX: 'ocds-x1' });
     expect(ocdsEnvironment(undefined)).toEqual({});
     expect(() => ocdsEnvironment({ prefx: 'typo' })).toThrow(/unknown/);
+  });
+});
+
+describe('the pages (shared/route-groups/web.ts)', () => {
+  it('sign in through the managed login: code flow only, back to the API’s own callback and sign-out pages', () => {
+    const [, client] = only('AWS::Cognito::UserPoolClient');
+    expect(client.Properties).toMatchObject({
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: expect.arrayContaining(['openid', 'email', 'profile']),
+      SupportedIdentityProviders: ['COGNITO'],
+    });
+    const apiId = stack.getLogicalId(stack.api.node.defaultChild as CfnElement);
+    const urls = JSON.stringify([client.Properties.CallbackURLs, client.Properties.LogoutURLs]);
+    expect(urls).toContain(apiId);
+    expect(JSON.stringify(client.Properties.CallbackURLs)).toContain('/sign-in/callback');
+    expect(JSON.stringify(client.Properties.LogoutURLs)).toContain('/sign-out');
+    const [, domain] = only('AWS::Cognito::UserPoolDomain');
+    expect(domain.Properties.ManagedLoginVersion).toBe(2);
+    const [, branding] = only('AWS::Cognito::ManagedLoginBranding');
+    expect(branding.Properties.UseCognitoProvidedValues).toBe(true);
+  });
+
+  it('give the page functions the pool, the client and the login domain, and no secret', () => {
+    for (const fn of ['web', 'sign-in']) {
+      const variables = resources('AWS::Lambda::Function')[logicalIdOf(fn)]!.Properties.Environment.Variables;
+      expect(Object.keys(variables), fn).toEqual(expect.arrayContaining(['WEB_SIGN_IN', 'WEB_ISSUER', 'WEB_CLIENT_ID', 'WEB_LOGIN_DOMAIN']));
+      expect(variables.WEB_SIGN_IN, fn).toBe('cognito');
+      // Local sign-in is for the local hub only: no JWKS or key in a deployed function's settings.
+      expect(Object.keys(variables).filter((k) => /LOCAL|SECRET|KEY/.test(k)), fn).toEqual([]);
+    }
+  });
+
+  it('carry govuk-frontend’s assets and the hub’s own as files beside the web bundle, never in it', () => {
+    const key = resources('AWS::Lambda::Function')[logicalIdOf('web')]!.Properties.Code.S3Key as string;
+    const dir = join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`);
+    for (const file of ['govuk/govuk-frontend.min.css', 'govuk/govuk-frontend.min.js', 'govuk/assets/fonts/bold-b542beb274-v2.woff2', 'hub/hub.css', 'hub/hub.js']) {
+      expect(existsSync(join(dir, 'web-assets', file)), file).toBe(true);
+    }
+    expect(resources('AWS::Lambda::Function')[logicalIdOf('web')]!.Properties.Environment.Variables.WEB_ASSETS_DIR).toBe('/var/task/web-assets');
+    expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).not.toContain('.govuk-header');
   });
 });

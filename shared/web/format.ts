@@ -1,0 +1,137 @@
+/**
+ * How the pages write money, shares, dates and the hub's words. Money is integer
+ * pence from end to end: formatted and parsed as digits, never through a float.
+ */
+import type { LedgerEntryType, MemberRole, MemberStatus, Stage } from '../schemas/common';
+
+const groupThousands = (digits: string) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** 123456 → "£1,234.56"; -5 → "-£0.05". */
+export function pounds(pence: number): string {
+  if (!Number.isSafeInteger(pence)) throw new RangeError(`pence must be a whole number (got ${String(pence)})`);
+  const abs = Math.abs(pence);
+  const whole = Math.trunc(abs / 100);
+  const rest = abs % 100;
+  return `${pence < 0 ? '-' : ''}£${groupThousands(String(whole))}.${String(rest).padStart(2, '0')}`;
+}
+
+/** A shorter label for chart axes: "£1.2m", "£45k", "£900". */
+export function poundsShort(pence: number): string {
+  const sign = pence < 0 ? '-' : '';
+  const p = Math.abs(pence) / 100;
+  if (p >= 1_000_000) return `${sign}£${trimZero((p / 1_000_000).toFixed(1))}m`;
+  if (p >= 1_000) return `${sign}£${trimZero((p / 1_000).toFixed(1))}k`;
+  return `${sign}£${trimZero(p.toFixed(p >= 100 ? 0 : 2))}`;
+}
+const trimZero = (s: string) => s.replace(/\.0+$|(\.\d*[1-9])0+$/, '$1');
+
+/** 3334 → "33.34%". */
+export function percent(bps: number): string {
+  return `${Math.trunc(bps / 100)}.${String(bps % 100).padStart(2, '0')}%`;
+}
+
+/**
+ * "1,234.56", "£1234.5", "1234" → pence; anything else (more than two decimals,
+ * a sign, letters, an empty box) → undefined. The hub itself then checks the range.
+ */
+export function parsePounds(input: string): number | undefined {
+  const text = input.trim().replace(/^£\s*/, '').replaceAll(',', '');
+  const m = /^(\d{1,13})(?:\.(\d{1,2}))?$/.exec(text);
+  if (!m) return undefined;
+  const pence = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+  return Number.isSafeInteger(pence) ? pence : undefined;
+}
+
+/** Pence → the value a form box shows again ("1234.50"). */
+export const poundsInput = (pence: number) => `${Math.trunc(pence / 100)}.${String(Math.abs(pence) % 100).padStart(2, '0')}`;
+
+const dateTime = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  hour12: true,
+});
+const dateOnly = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric' });
+
+/** GOV.UK style: "4 March 2026 at 2:05pm" (UK time). */
+export function when(iso: string): string {
+  const parts = Object.fromEntries(dateTime.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${parts.day} ${parts.month} ${parts.year} at ${parts.hour}:${parts.minute}${(parts.dayPeriod ?? '').toLowerCase()}`;
+}
+
+export const shortDate = (iso: string | number) => dateOnly.format(new Date(iso));
+
+const timeOnly = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: 'numeric', minute: '2-digit', hour12: true });
+/** "2:05pm" (UK time). */
+export const shortTime = (iso: string | number) => timeOnly.format(new Date(iso)).replace(/\s/g, '').toLowerCase();
+
+export const STAGE_LABELS: Record<Stage, string> = {
+  draft: 'Draft',
+  scoping: 'Scoping',
+  forming: 'Forming the consortium',
+  market_engagement: 'Market engagement',
+  procurement: 'Procurement',
+  awarded: 'Awarded',
+  delivery: 'Delivery',
+  closed: 'Closed',
+  cancelled: 'Cancelled',
+};
+
+/** GOV.UK tag colours by stage (text is always there too: colour never carries meaning alone). */
+export const STAGE_TAG: Record<Stage, string> = {
+  draft: 'govuk-tag--grey',
+  scoping: 'govuk-tag--light-blue',
+  forming: 'govuk-tag--blue',
+  market_engagement: 'govuk-tag--purple',
+  procurement: 'govuk-tag--pink',
+  awarded: 'govuk-tag--turquoise',
+  delivery: 'govuk-tag--green',
+  closed: 'govuk-tag--grey',
+  cancelled: 'govuk-tag--red',
+};
+
+export const ROLE_LABELS: Record<MemberRole, string> = { lead: 'Lead', partner: 'Partner', observer: 'Observer' };
+
+export const STATUS_LABELS: Record<MemberStatus, string> = {
+  invited: 'Invited',
+  requested: 'Asked to join',
+  active: 'Active',
+  declined: 'Declined',
+  withdrawn: 'Withdrawn',
+};
+
+export const STATUS_TAG: Record<MemberStatus, string> = {
+  invited: 'govuk-tag--yellow',
+  requested: 'govuk-tag--yellow',
+  active: 'govuk-tag--green',
+  declined: 'govuk-tag--grey',
+  withdrawn: 'govuk-tag--grey',
+};
+
+export const ENTRY_LABELS: Record<LedgerEntryType, string> = {
+  pledge: 'Pledge',
+  commitment: 'Commitment',
+  receipt: 'Receipt',
+  cost: 'Cost',
+  cost_reversal: 'Cost reversal',
+};
+
+export const BASIS_LABELS: Record<string, string> = {
+  equal: 'equal shares',
+  population: 'by population',
+  pledge: 'by pledges',
+  custom: 'custom shares',
+};
+
+export const PROCUREMENT_LABELS: Record<string, string> = {
+  undecided: 'Not decided yet',
+  sbri: 'SBRI',
+  innovation_partnership: 'Innovation partnership',
+  competitive_flexible: 'Competitive flexible procedure',
+  open: 'Open procedure',
+  framework_call_off: 'Framework call-off',
+  direct_award: 'Direct award',
+};
