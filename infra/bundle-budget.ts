@@ -86,10 +86,12 @@ async function main(): Promise<number> {
     if (over || pending) console.log(`  largest: ${top}`);
   }
   const over = results.filter((r) => r.sizeKb > budgetOf(r.fn));
+  const pendingOver = results.filter((r) => r.sizeKb > BUDGET_KB && !over.includes(r));
   const largest = results.reduce((a, b) => (b.sizeKb > a.sizeKb ? b : a));
   console.log(
     `${results.length} bundles, largest ${largest.fn} ${largest.sizeKb.toFixed(1)} KB, budget ${BUDGET_KB} KB: ` +
       (over.length === 0 ? 'ok' : `${over.length} over (${over.map((r) => r.fn).join(', ')})`) +
+      (pendingOver.length === 0 ? '' : `; not yet within it: ${pendingOver.map((r) => `${r.fn} ${r.sizeKb.toFixed(1)} KB`).join(', ')}`) +
       (missing.length === 0 ? '' : `; ${missing.length} missing (${missing.join(', ')})`),
   );
   return over.length === 0 && missing.length === 0 ? 0 : 1;
