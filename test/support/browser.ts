@@ -11,7 +11,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/lib/chromium/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
+/** Where Chromium may be: CHROMIUM_PATH, then Debian's package paths (test/support/ensure-chromium.ts installs it). */
+export const chromiumCandidates = () =>
+  [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/lib/chromium/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
+const CANDIDATES = chromiumCandidates();
 
 export function chromiumPath(): string {
   const found = CANDIDATES.find((p) => existsSync(p));
