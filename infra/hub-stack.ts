@@ -133,7 +133,7 @@ export class HubStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
-    new CfnOutput(this, 'PagesUrl', { value: `${this.api.apiEndpoint}/`, description: 'The pages: sign in here' });
+    new CfnOutput(this, 'PagesUrl', { value: `${this.apiBaseUrl()}/`, description: 'The pages: sign in here' });
     new CfnOutput(this, 'LoginDomain', { value: this.loginDomain.baseUrl(), description: 'The managed login the pages sign in through' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
@@ -226,8 +226,8 @@ export class HubStack extends Stack {
       oAuth: {
         flows: { authorizationCodeGrant: true },
         scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
-        callbackUrls: Lazy.list({ produce: () => [`${this.api.apiEndpoint}/sign-in/callback`] }),
-        logoutUrls: Lazy.list({ produce: () => [`${this.api.apiEndpoint}/sign-out`] }),
+        callbackUrls: Lazy.list({ produce: () => [`${this.apiBaseUrl()}/sign-in/callback`] }),
+        logoutUrls: Lazy.list({ produce: () => [`${this.apiBaseUrl()}/sign-out`] }),
       },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
     });
@@ -242,6 +242,15 @@ export class HubStack extends Stack {
       useCognitoProvidedValues: true,
     });
     return { userPool, client, domain };
+  }
+
+  /**
+   * The HTTP API's base URL, built from its id as API Gateway builds its ApiEndpoint (a Ref,
+   * not a GetAtt: the offline rehearsal's CloudFormation cannot resolve the attribute).
+   */
+  private apiBaseUrl(): string {
+    const stack = Stack.of(this);
+    return `https://${this.api.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
   }
 
   /** The HTTP API, one route per route-table entry, one function per distinct `fn`. */

@@ -407,6 +407,10 @@ class World:
         self.session, self.endpoint, self.template, self.physical, self.pseudo, self.uploaded = session, endpoint, template, physical, pseudo, uploaded
         self._clients: dict[str, Any] = {}
 
+
+    def refers_to_unmodelled(self, value: Any) -> bool:
+        """A Ref to a resource of the template that moto's CloudFormation did not create."""
+        return isinstance(value, dict) and "Ref" in value and value["Ref"] in self.template["Resources"] and value["Ref"] not in self.physical
     def client(self, service: str) -> Any:
         if service not in self._clients:
             self._clients[service] = self.session.client(service, endpoint_url=self.endpoint)
@@ -617,7 +621,8 @@ def check_functions(world: World, checks: Checks) -> None:
                 "Role": world.resolve(props["Role"]),
                 "Timeout": props["Timeout"],
                 "MemorySize": props["MemorySize"],
-                "Environment": sorted(variables),
+                # A variable naming a resource moto does not model (the Cognito app client) cannot be set there.
+                "Environment": sorted(k for k, v in variables.items() if not world.refers_to_unmodelled(v)),
                 "LiteralEnvironment": {k: v for k, v in variables.items() if isinstance(v, str)},
                 # The code is the asset `cdk deploy` publishes to the key the template names.
                 "CodeSize": code_size,
