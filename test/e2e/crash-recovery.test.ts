@@ -11,7 +11,6 @@
  * answers 409 idempotency_in_progress until it expires (~29 s locally): the retry
  * loop waits that out.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,42 +21,10 @@ import { COUNCILS } from '../support/councils';
 import { ChallengeWatcher } from '../support/fault-checks';
 import { attemptTrail, sendOnce, sendWithRetries, type KeyedRequest, type Outcome } from '../support/fault-client';
 import { freePort } from '../support/ports';
+import { killAllNpmStarts, npmStart } from '../support/npm-start';
 
-const running = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of running) if (child.pid) process.kill(-child.pid, 'SIGKILL');
-});
+afterAll(killAllNpmStarts);
 
-/** `npm start` as a user runs it, in a process group of its own (npm, tsx, node, DynamoDB Local's java). */
-async function npmStart(env: Record<string, string>) {
-  const child = spawn('npm', ['start'], { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  let output = '';
-  child.stderr!.on('data', (c) => (output += c));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const m = /listening on (http:\/\/\S+)/.exec(output);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`npm start exited ${code}: ${output}`)));
-  });
-  return {
-    url,
-    /** The whole process group at once, as a crash or an OOM kill would. */
-    async kill() {
-      process.kill(-child.pid!, 'SIGKILL');
-      await exited;
-      running.delete(child);
-    },
-    async stop() {
-      process.kill(-child.pid!, 'SIGTERM');
-      await exited;
-      running.delete(child);
-    },
-  };
-}
 
 const [A, B, C, D, E] = Object.values(COUNCILS).map((c) => c.code) as [string, string, string, string, string];
 

@@ -6,7 +6,6 @@
  * losses are not. The kill lands while events are in every stage: in the stream not
  * yet polled, on the dispatch queue, on the delivery queue, mid-POST.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,47 +14,14 @@ import { loadOrCreateKeys } from '../../infra/local/auth';
 import type { HubEvent } from '../../shared/schemas/events';
 import { COUNCILS } from '../support/councils';
 import { freePort } from '../support/ports';
+import { killAllNpmStarts, npmStart, type NpmStart } from '../support/npm-start';
 import { eventually, WebhookReceiver } from '../support/webhook-receiver';
 
 const { birmingham } = COUNCILS;
-const running = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of running) if (child.pid) process.kill(-child.pid, 'SIGKILL');
-});
+afterAll(killAllNpmStarts);
 
-/** `npm start` in a process group of its own, resolved once it listens. */
-async function npmStart(env: Record<string, string>) {
-  const child = spawn('npm', ['start'], { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  let output = '';
-  child.stderr!.on('data', (c) => (output += c));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const m = /listening on (http:\/\/\S+)/.exec(output);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`npm start exited ${code}: ${output}`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    url,
-    output: () => output,
-    /** The whole group at once, as a crash or `kill -9` would: no shutdown code runs. */
-    async kill() {
-      process.kill(-child.pid!, 'SIGKILL');
-      await exited;
-      running.delete(child);
-    },
-    async stop() {
-      process.kill(-child.pid!, 'SIGTERM');
-      await exited;
-      running.delete(child);
-    },
-  };
-}
 
-type Hub = Awaited<ReturnType<typeof npmStart>>;
+type Hub = NpmStart;
 
 async function call(hub: Hub, token: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${hub.url}${path}`, {

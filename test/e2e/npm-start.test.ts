@@ -1,46 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertPortFree } from '../../infra/local/dynamodb-local';
 import { freePort } from '../support/ports';
+import { killAllNpmStarts, npmStart } from '../support/npm-start';
 
-const running = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of running) if (child.pid) process.kill(-child.pid, 'SIGKILL');
-});
-
-/** `npm start` exactly as a user runs it, in its own process group. */
-async function npmStart(env: Record<string, string>) {
-  const started = performance.now();
-  const child = spawn('npm', ['start'], { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  let output = '';
-  child.stderr!.on('data', (c) => (output += c));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const m = /listening on (http:\/\/\S+)/.exec(output);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`npm start exited ${code}: ${output}`)));
-  });
-  const msToListening = performance.now() - started;
-  return {
-    url,
-    msToListening,
-    output: () => output,
-    stop: () =>
-      new Promise<number | null>((resolve) => {
-        child.once('exit', (code) => {
-          running.delete(child);
-          resolve(code);
-        });
-        process.kill(-child.pid!, 'SIGTERM');
-      }),
-  };
-}
+afterAll(killAllNpmStarts);
 
 async function token(dataDir: string, args: string[]) {
   const child = spawn('npm', ['run', '--silent', 'token', '--', ...args], { env: { ...process.env, HUB_DATA_DIR: dataDir } });
