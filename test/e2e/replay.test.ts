@@ -229,7 +229,9 @@ describe('replay', () => {
 describe('disabled and enabled again', () => {
   it('a 410 disables it; a replay is refused; enable with replayMissed delivers what it missed; the log shows both', async () => {
     const id = await newChallenge(westminster.code, 'Gone and back');
-    const sub = await subscribe(westminster.code, '/gone', { challengeIds: [id] });
+    // Updates only: the ChallengeCreated before it may still be on its way through the fan-out,
+    // and whether it reaches a subscription made after it is not what this test is about.
+    const sub = await subscribe(westminster.code, '/gone', { challengeIds: [id], eventTypes: ['ChallengeUpdated'] });
     receiver.respond('/gone', () => 410);
     await rename(id, westminster.code, 'Answered 410');
     await eventually(async () => (await read(sub.id, westminster.code)).status === 'disabled', 'the subscription disabled');
@@ -253,7 +255,7 @@ describe('disabled and enabled again', () => {
     expect(enabled.body.disabledReason).toBeUndefined();
     // What it missed: from the event answered with 410 (missedSince) on, the two renames since included.
     const [gone] = (await deliveries(sub.id, westminster.code)).filter((d) => d.statusCode === 410);
-    const events = await tableEvents(id);
+    const events = (await tableEvents(id)).filter((e) => e.type === 'ChallengeUpdated');
     expect(disabled.missedSince).toBe(events.find((e) => e.id === gone!.eventId)!.occurredAt);
     const missed = events.filter((e) => e.occurredAt >= disabled.missedSince);
     expect(missed.length).toBeGreaterThanOrEqual(3);
@@ -271,6 +273,7 @@ describe('disabled and enabled again', () => {
     // And it is live again.
     await rename(id, westminster.code, 'Live again');
     const live = (await tableEvents(id)).at(-1)!;
+    expect(live.type).toBe('ChallengeUpdated');
     await eventually(() => receiver.accepted('/gone').some((e) => e.id === live.id), 'a live delivery after enabling');
   });
 

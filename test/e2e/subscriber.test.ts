@@ -116,6 +116,8 @@ describe('the reference subscriber', () => {
       }
     });
     await eventually(() => writes >= 20, '20 writes', 60_000);
+    // The first run has met a gap (the events from before Coventry joined) and filled it from the feed.
+    await eventually(() => /backfilled \d+ event\(s\) of/.test(sub.output()), 'the first run to backfill from the feed', 60_000);
     await sub.kill(); // mid-stream: deliveries in flight are refused and retried by the hub
     const before = sub.output();
     await eventually(() => writes >= 35, '15 more writes while it is down', 60_000);
