@@ -11,6 +11,8 @@ export default defineConfig({
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
+      // An answer the OpenAPI document does not declare fails the request (shared/http/problem-details.ts).
+      UNDECLARED_ANSWERS: 'fail',
     },
     testTimeout: 30_000,
     hookTimeout: 120_000,

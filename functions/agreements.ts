@@ -3,13 +3,12 @@ import { fundingMemberCaller, leadOfficer, open } from '../shared/access';
 import { approveAgreement, fundingCouncils, proposeAgreement, rejectAgreement } from '../shared/domain/agreements';
 import type { ChallengeState } from '../shared/domain/records';
 import { isRefusal } from '../shared/domain/transition';
-import { notFound, unprocessable } from '../shared/errors';
+import { notFound } from '../shared/errors';
 import { memberState } from '../shared/http/challenge-reads';
 import { challengeWrite } from '../shared/http/challenge-write';
-import { jsonBody, routeGroup } from '../shared/http/operation';
+import { routeGroup } from '../shared/http/operation';
 import { json } from '../shared/http/responses';
 import { agreementRoutes } from '../shared/route-groups/agreements';
-import { agreementRejection } from '../shared/schemas/agreement';
 import { getCouncils } from '../shared/store/councils';
 import { decodeCursor, encodeCursor, position } from '../shared/store/cursor';
 import { agreementView } from '../shared/views';
@@ -18,15 +17,6 @@ function versionView(state: ChallengeState, version: number) {
   const agreement = state.agreements.find((a) => a.version === version);
   if (!agreement) throw notFound(`There is no share agreement version ${version}.`);
   return json(200, agreementView(agreement, state));
-}
-
-/** The reject route takes an optional body, `{"reason": "..."}`; no body is no reason. */
-function rejectionReason(event: Parameters<typeof jsonBody>[0]): string | undefined {
-  const parsed = agreementRejection.optional().safeParse(jsonBody(event, { optional: true }));
-  if (!parsed.success) {
-    throw unprocessable('The request is not valid.', parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message })));
-  }
-  return parsed.data?.reason;
 }
 
 const answering = (state: ChallengeState, caller: Parameters<typeof fundingMemberCaller>[1]) => {
@@ -56,17 +46,14 @@ export const handler = routeGroup(agreementRoutes, {
     respond: ({ after }, { params }) => versionView(after, params.version),
   }),
 
-  rejectShareAgreement: async (input) => {
-    const reason = rejectionReason(input.event);
-    return challengeWrite<typeof agreementRoutes.rejectShareAgreement>({
-      challengeId: ({ params }) => params.id,
-      decide: (state, { params, caller }, ctx) => {
-        const member = answering(state, caller);
-        return isRefusal(member) ? member : rejectAgreement(state, params.version, member.council, reason, ctx);
-      },
-      respond: ({ after }, { params }) => versionView(after, params.version),
-    })(input);
-  },
+  rejectShareAgreement: challengeWrite({
+    challengeId: ({ params }) => params.id,
+    decide: (state, { params, body, caller }, ctx) => {
+      const member = answering(state, caller);
+      return isRefusal(member) ? member : rejectAgreement(state, params.version, member.council, body.reason, ctx);
+    },
+    respond: ({ after }, { params }) => versionView(after, params.version),
+  }),
 
   listShareAgreements: async ({ params, query, caller }) => {
     const state = await memberState(params.id, caller);

@@ -11,10 +11,10 @@ import { replayRunning, type ReplayWindow } from '../shared/fanout/replay-rules'
 import { retrySchedule } from '../shared/fanout/retry-schedule';
 import { newSecret, ROTATION_OVERLAP_MS } from '../shared/fanout/signing';
 import { resolvedUrlProblem } from '../shared/fanout/url-safety';
-import { jsonBody, routeGroup } from '../shared/http/operation';
+import { routeGroup } from '../shared/http/operation';
 import { json } from '../shared/http/responses';
 import { subscriptionRoutes } from '../shared/route-groups/subscriptions';
-import { enableInput, MAX_SUBSCRIPTIONS_PER_COUNCIL } from '../shared/schemas/subscription';
+import { MAX_SUBSCRIPTIONS_PER_COUNCIL } from '../shared/schemas/subscription';
 import {
   countCouncilSubscriptions,
   deleteSubscription,
@@ -41,19 +41,11 @@ const refused = (why: 'replay_in_progress' | 'subscription_disabled' | 'not_foun
     : conflict(why, `${detail}A replay of this subscription is still running (see its "replay"); one at a time. Try again when it has ended.`);
 };
 
-async function queuedReplay(subscription: SubscriptionRecord, window: ReplayWindow, detail?: string) {
-  const outcome: ReplayOutcome = await replay(subscription, window);
+/** `requestId`: the replay request's, its correlation id in the deliveries' logs (docs/events.md). */
+async function queuedReplay(subscription: SubscriptionRecord, window: ReplayWindow, requestId: string | undefined, detail?: string) {
+  const outcome: ReplayOutcome = await replay(subscription, window, requestId);
   if ('refused' in outcome) throw refused(outcome.refused, subscription.id, detail);
   return outcome;
-}
-
-/** The enable route's optional body: none is `{}`. */
-function enableOptions(event: Parameters<typeof jsonBody>[0]) {
-  const parsed = enableInput.safeParse(jsonBody(event, { optional: true }) ?? {});
-  if (!parsed.success) {
-    throw unprocessable('The request is not valid.', parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message })));
-  }
-  return parsed.data;
 }
 
 /** A subscription of the caller's council; another council's is as absent as a missing one (404). */
@@ -113,24 +105,28 @@ export const handler = routeGroup(subscriptionRoutes, {
     return json(200, { ...subscriptionView(rotated), secret });
   },
 
-  replaySubscription: async ({ params, body, caller }) => {
+  replaySubscription: async ({ params, body, caller, event }) => {
     const subscription = await ownSubscription(params.id, caller);
     // Refused before any event is read; the lock taken after the read is what guarantees it.
     if (subscription.status === 'disabled') throw refused('subscription_disabled', subscription.id);
     if (replayRunning(subscription.replay, Date.now())) throw refused('replay_in_progress', subscription.id);
-    const { queued } = await queuedReplay(subscription, body);
+    const { queued } = await queuedReplay(subscription, body, event.requestContext?.requestId);
     return json(202, queued);
   },
 
-  enableSubscription: async ({ params, caller, event }) => {
-    const { replayMissed } = enableOptions(event);
+  enableSubscription: async ({ params, body: { replayMissed }, caller, event }) => {
     const before = await ownSubscription(params.id, caller);
     if (before.status === 'active') return json(200, subscriptionView(before));
     // Enabled first, read after: an event committed in between is delivered live or replayed (or both: dedupe on webhook-id), never neither.
     const enabled = (await enableSubscription(before.id, before.council, new Date().toISOString())) ?? (await ownSubscription(params.id, caller));
     if (!replayMissed) return json(200, subscriptionView(enabled));
     const since = before.missedSince ?? before.disabledAt;
-    const { queued, subscription } = await queuedReplay(enabled, since ? { since } : {}, 'The subscription is enabled, but what it missed was not replayed. ');
+    const { queued, subscription } = await queuedReplay(
+      enabled,
+      since ? { since } : {},
+      event.requestContext?.requestId,
+      'The subscription is enabled, but what it missed was not replayed. ',
+    );
     return json(200, { ...subscriptionView(subscription), replayed: queued });
   },
 });

@@ -4,11 +4,21 @@ import { dirname, join } from 'node:path';
 import { notFound } from '../shared/errors';
 import { json, text } from '../shared/http/responses';
 import { routeGroup } from '../shared/http/operation';
-import { buildOpenApiDocument } from '../shared/openapi';
 import { systemRoutes } from '../shared/route-groups/system';
 
 
 let openApiDocument: string | undefined;
+
+/**
+ * The OpenAPI document is docs/openapi.json (`npm run openapi:generate`; a test keeps it
+ * equal to what the code builds), read once: the bundle carries neither the generator
+ * nor every schema. Deployed, CDK copies it next to swagger-ui's files (DOCS_ASSETS_DIR).
+ */
+async function openApiText(): Promise<string> {
+  const path = process.env.DOCS_ASSETS_DIR ? join(process.env.DOCS_ASSETS_DIR, 'openapi.json') : new URL('../docs/openapi.json', import.meta.url);
+  const document = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  return JSON.stringify({ ...document, servers: [{ url: '/' }] });
+}
 
 /**
  * The reference page is swagger-ui, served from the swagger-ui-dist package by
@@ -59,7 +69,7 @@ const docsSecurityHeaders = {
 export const handler = routeGroup(systemRoutes, {
   getHealth: async () => json(200, { status: 'ok' }),
   getOpenApi: async () => {
-    openApiDocument ??= JSON.stringify(buildOpenApiDocument('/'));
+    openApiDocument ??= await openApiText();
     return text(200, openApiDocument, 'application/json', { 'cache-control': 'public, max-age=300' });
   },
   getDocs: { handler: async () => text(200, DOCS_PAGE, 'text/html; charset=utf-8'), options: { securityHeaders: docsSecurityHeaders } },

@@ -16,6 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { GROUPS } from '../shared/auth';
 import { routeList } from '../shared/routes';
+import { STAGE_THROTTLE } from '../shared/http/answers';
 import { CORS } from '../shared/http/cors';
 import { tableDefinition } from '../shared/store/table';
 import { COUNCIL_EVENT_BUSES_CONTEXT, type CouncilEventBus, parseCouncilEventBuses } from '../events/rules';
@@ -300,7 +301,7 @@ export class HubStack extends Stack {
       },
       // Account-level ceilings stay far higher; this keeps one noisy caller from
       // spending the whole account's Lambda concurrency.
-      throttle: { rateLimit: 100, burstLimit: 200 },
+      throttle: { ...STAGE_THROTTLE },
     });
 
     const authorizer = new HttpJwtAuthorizer(

@@ -2,6 +2,8 @@
  * RFC 9457 problem details. Handlers and domain code throw `Problem`s; the
  * HTTP middleware turns them (and any other error) into application/problem+json.
  */
+import type { ProblemCode } from './problem-codes';
+
 export interface FieldError {
   path: string;
   message: string;
@@ -12,7 +14,7 @@ export interface ProblemBody {
   title: string;
   status: number;
   detail: string;
-  code?: string;
+  code?: ProblemCode;
   errors?: FieldError[];
 }
 
@@ -36,10 +38,10 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export class Problem extends Error {
   readonly status: number;
-  readonly code: string | undefined;
+  readonly code: ProblemCode | undefined;
   readonly errors: FieldError[] | undefined;
 
-  constructor(status: number, detail: string, options: { code?: string; errors?: FieldError[] } = {}) {
+  constructor(status: number, detail: string, options: { code?: ProblemCode; errors?: FieldError[] } = {}) {
     super(detail);
     this.name = 'Problem';
     this.status = status;
@@ -55,7 +57,7 @@ export class Problem extends Error {
 export function problemBody(
   status: number,
   detail: string,
-  options: { code?: string | undefined; errors?: FieldError[] | undefined } = {},
+  options: { code?: ProblemCode | undefined; errors?: FieldError[] | undefined } = {},
 ): ProblemBody {
   const slug = options.code ?? (titles[status] ?? 'error').toLowerCase().replaceAll(' ', '-');
   return {
@@ -72,6 +74,6 @@ export const badRequest = (detail: string) => new Problem(400, detail);
 export const unauthorized = (detail = 'A valid bearer token is required.') => new Problem(401, detail);
 export const forbidden = (detail: string) => new Problem(403, detail);
 export const notFound = (detail: string) => new Problem(404, detail);
-export const conflict = (code: string, detail: string) => new Problem(409, detail, { code });
-export const unprocessable = (detail: string, errors?: FieldError[], code?: string) =>
+export const conflict = (code: ProblemCode, detail: string) => new Problem(409, detail, { code });
+export const unprocessable = (detail: string, errors?: FieldError[], code?: ProblemCode) =>
   new Problem(422, detail, { errors, code });

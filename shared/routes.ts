@@ -7,7 +7,8 @@ import { moneyRoutes } from './route-groups/money';
 import { ocdsRoutes } from './route-groups/ocds';
 import { subscriptionRoutes } from './route-groups/subscriptions';
 import { systemRoutes } from './route-groups/system';
-import { signInRoutes, webRoutes } from './route-groups/web';
+import { signInRoutes } from './route-groups/sign-in';
+import { webRoutes } from './route-groups/web';
 
 export type { HttpMethod, RouteSpec } from './http/route-spec';
 

@@ -171,6 +171,7 @@ const copyDocsAssets: ICommandHooks = {
     ...DOCS_ASSET_FILES.map(
       (file) => `cp "${inputDir}/node_modules/swagger-ui-dist/${file}" "${outputDir}/${DOCS_ASSETS_DIR}/${file}"`,
     ),
+    `cp "${inputDir}/docs/openapi.json" "${outputDir}/${DOCS_ASSETS_DIR}/openapi.json"`,
   ],
 };
 

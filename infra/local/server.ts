@@ -212,8 +212,10 @@ export function createHubServer({ keys, log }: AdapterOptions): Server {
       const body = await readBody(req);
       if (body === 'too-large') return sendProblem(res, 413, `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
       const handler = await loadHandler(route.fn);
-      const result = await handler(toEvent(req, url, route, pathParameters, body, claims), lambdaContext(route.fn, 29_000));
-      const headers: Record<string, string> = {};
+      const event = toEvent(req, url, route, pathParameters, body, claims);
+      const result = await handler(event, lambdaContext(route.fn, 29_000));
+      // As the HTTP API answers: its request id, which is also the correlation id in the logs (docs/events.md).
+      const headers: Record<string, string> = { 'apigw-requestid': event.requestContext.requestId };
       for (const [name, value] of Object.entries(result.headers ?? {})) {
         // With CORS configured the HTTP API ignores a function's own CORS headers and sends its own.
         if (value !== undefined && !/^access-control-/i.test(name)) headers[name.toLowerCase()] = String(value);

@@ -8,7 +8,11 @@
 // The proposal counts as the proposer's (the lead's) approval, so a one-member
 // consortium's proposal is active at once.
 
-import type { Conflict } from './ledger';
+import type { ProblemCode } from '../problem-codes';
+import type { Conflict as RuleConflict } from './ledger';
+
+/** A rule's refusal, or a version that is absent (404) or does not name the caller's council (403). */
+type Conflict = RuleConflict<ProblemCode> | RuleConflict<'not_found'> | RuleConflict<'not_party'>;
 import type { Share, ShareBasis } from './shares';
 
 export type AgreementStatus = 'pending' | 'active' | 'superseded' | 'rejected';

@@ -2,6 +2,7 @@
 // carrying the exact negation of its allocations. Member figures are a fold over the
 // ledger (applyEntry), so they can always be recomputed and checked.
 
+import type { ProblemCode } from '../problem-codes';
 import { allocateLargestRemainder } from './allocation';
 import type { Share } from './shares';
 
@@ -48,8 +49,9 @@ export type FigureField = (typeof FIGURE_FIELDS)[number];
 
 export type MemberFigures = { council: string } & Record<FigureField, number>;
 
-export interface Conflict {
-  code: string;
+/** A rule's refusal, named by its problem code (a 409 unless shared/problem-codes.ts says otherwise). */
+export interface Conflict<C extends string = ProblemCode> {
+  code: C;
   detail: string;
 }
 

@@ -4,6 +4,7 @@
  * `settle` folds a transition into the state and numbers its events: the store
  * writes exactly what it returns, in one transaction.
  */
+import type { ProblemCode } from '../problem-codes';
 import { type EventData, type EventType, eventSchemas, type HubEvent } from '../schemas/events';
 import type { Agreement } from './agreement-lifecycle';
 import { activeCouncils } from './consortium';
@@ -43,7 +44,7 @@ export class Refusal {
   constructor(
     readonly kind: RefusalKind,
     readonly detail: string,
-    readonly code?: string,
+    readonly code?: ProblemCode,
     readonly errors?: ReadonlyArray<{ path: string; message: string }>,
   ) {}
 }
@@ -51,13 +52,13 @@ export class Refusal {
 export const refuse = {
   forbidden: (detail: string) => new Refusal('forbidden', detail),
   notFound: (detail: string) => new Refusal('not_found', detail),
-  conflict: (code: string, detail: string) => new Refusal('conflict', detail, code),
-  invalid: (detail: string, errors: ReadonlyArray<{ path: string; message: string }>, code?: string) =>
+  conflict: (code: ProblemCode, detail: string) => new Refusal('conflict', detail, code),
+  invalid: (detail: string, errors: ReadonlyArray<{ path: string; message: string }>, code?: ProblemCode) =>
     new Refusal('invalid', detail, code, errors),
 };
 
 /** A rule's `{code, detail}` conflict (or null), as a Refusal. */
-export const asRefusal = (found: { code: string; detail: string } | null): Refusal | null =>
+export const asRefusal = (found: { code: ProblemCode; detail: string } | null): Refusal | null =>
   found ? refuse.conflict(found.code, found.detail) : null;
 
 export const UNCHANGED = { unchanged: true } as const;

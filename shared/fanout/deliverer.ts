@@ -6,11 +6,15 @@
  * schedule is spent, it goes to the dead-letter queue, the log says failed and the
  * subscription is disabled (it has failed for the whole schedule: ~27 h).
  * Every attempt is logged (GET /v1/subscriptions/{id}/deliveries); a replayed one
- * carries its replayId, and its end counts towards the replay's (replay.ts).
+ * carries its replayId, and its end counts towards the replay's (replay.ts). Every
+ * attempt is also a log line with the message's correlation id, and a metric
+ * (DeliveriesSucceeded, or DeliveriesFailed by reason: shared/metric-names.ts).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
-import { logger } from '../observability';
+import { DELIVERY_FAILURE_REASON_DIMENSION, deliveryFailureReason, METRIC } from '../metric-names';
+import { logger, metrics } from '../observability';
 import type { DeliveryAttempt } from '../schemas/subscription';
 import type { SqsHandler } from './dispatcher';
 import { type PostWebhook, postWebhook } from './http-post';
@@ -60,14 +64,12 @@ export function makeDelivererHandler(options: DelivererOptions): SqsHandler {
       const hop = nextHop(Date.parse(message.notBefore), now());
       if (hop !== 'due') return retries.send([{ body: record.body, delayMs: hop.delayMs }]);
     }
+    const about = logKeys(message);
 
     // Read now, not at dispatch: a deletion, a 410 or a rotation since then takes effect.
     const subscription = await getSubscription(message.subscriptionId);
     if (!subscription || !subscriptionWants(subscription, message.event)) {
-      logger.info('Delivery dropped: the subscription is gone, disabled or no longer wants the event', {
-        subscriptionId: message.subscriptionId,
-        eventId: message.event.id,
-      });
+      logger.info('Delivery dropped: the subscription is gone, disabled or no longer wants the event', about);
       // Dropped only because it is disabled: a replay of what it missed must include this event.
       if (subscription?.status === 'disabled' && subscriptionWants({ ...subscription, status: 'active' }, message.event)) {
         await noteMissedEvent(subscription.id, message.event.occurredAt);
@@ -96,12 +98,14 @@ export function makeDelivererHandler(options: DelivererOptions): SqsHandler {
       ...(message.replayId ? { replayId: message.replayId } : {}),
     };
     await logDeliveryAttempt(subscription.id, attempt);
+    logger.info('Delivery attempt', { ...about, attempt: message.attempt, ...result, durationMs, outcome: decided.outcome });
+    countAttempt(result, decided.outcome === 'delivered');
 
     switch (decided.outcome) {
       case 'delivered':
         return ended(message);
       case 'disabled':
-        logger.warn('Subscription disabled: the endpoint answered 410 Gone', { subscriptionId: subscription.id });
+        logger.warn('Subscription disabled: the endpoint answered 410 Gone', about);
         await disable(subscription, 'The endpoint answered 410 Gone', message.event);
         return ended(message);
       case 'retrying': {
@@ -110,7 +114,7 @@ export function makeDelivererHandler(options: DelivererOptions): SqsHandler {
         return retries.send([{ body: JSON.stringify(next), ...(delayMs > 0 ? { delayMs } : {}) }]);
       }
       case 'failed': {
-        logger.warn('Delivery failed: retries exhausted', { subscriptionId: subscription.id, eventId: message.event.id, ...result });
+        logger.warn('Delivery failed: retries exhausted', { ...about, ...result });
         const dead: DeadDelivery = { ...message, failedAt: iso(now()), ...lastResult(result) };
         await deadLetters.send([{ body: JSON.stringify(dead) }]);
         const last = 'statusCode' in result ? `HTTP ${result.statusCode}` : result.error;
@@ -124,6 +128,26 @@ export function makeDelivererHandler(options: DelivererOptions): SqsHandler {
     // Messages are independent (each its own subscription and attempt): processed side by side.
     return processPartialResponse(event, deliverRecord, new BatchProcessor(EventType.SQS), context ? { context } : {});
   };
+}
+
+/** What every line about a delivery carries: the event, the subscription, the correlation id(s) (docs/events.md). */
+const logKeys = (message: DeliveryMessage) => ({
+  eventId: message.event.id,
+  subscriptionId: message.subscriptionId,
+  correlationId: message.correlationId,
+  ...(message.replayId ? { replayId: message.replayId, originalCorrelationId: message.originalCorrelationId } : {}),
+});
+
+/**
+ * DeliveriesSucceeded, or DeliveriesFailed with its `reason`, each a single metric: written
+ * at once, so `reason` never lands on another metric and nothing waits for a flush. (Not
+ * the shared instance flushed per invocation: in the local hub every function shares it,
+ * and the deliverer's flush would take, and clear, the metrics of API requests in flight.)
+ */
+function countAttempt(result: AttemptResult, succeeded: boolean): void {
+  const single = metrics.singleMetric();
+  if (!succeeded) single.addDimension(DELIVERY_FAILURE_REASON_DIMENSION, deliveryFailureReason(result));
+  single.addMetric(succeeded ? METRIC.deliveriesSucceeded : METRIC.deliveriesFailed, MetricUnit.Count, 1);
 }
 
 const lastResult = (result: AttemptResult) => ('statusCode' in result ? { lastStatusCode: result.statusCode } : { lastError: result.error });

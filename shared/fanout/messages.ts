@@ -22,6 +22,14 @@ export const deliveryMessage = z.object({
   notBefore: isoDateTime.optional(),
   /** Set when the delivery re-sends an event for a replay (replay.ts): the log marks its attempts with it. */
   replayId: ulid.optional(),
+  /**
+   * What the deliverer logs as `correlationId` (docs/events.md): the API request id of the
+   * write that made the event; for a replay, the replay request's. Optional: messages
+   * queued before it existed still deliver.
+   */
+  correlationId: z.string().min(1).optional(),
+  /** A replayed delivery's: the API request id of the write that made the event. */
+  originalCorrelationId: z.string().min(1).optional(),
 });
 export type DeliveryMessage = z.infer<typeof deliveryMessage>;
 

@@ -19,6 +19,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { HUB_EVENT_SOURCE } from '../../events/rules';
+import { logger } from '../observability';
 import { KIND } from '../store/keys';
 import { type EventEnvelope, eventEnvelope } from '../schemas/events';
 
@@ -45,8 +46,14 @@ export class PoisonRecordError extends Error {
   override name = 'PoisonRecordError';
 }
 
-/** The event a stream record carries; undefined for items that are not events (the stream filter keeps those out). */
-export function eventOfRecord(record: DynamoDBRecord): EventEnvelope | undefined {
+/** An outbox item: the event, and the API request id of the write that made it (the correlation id, docs/events.md). */
+export interface OutboxedEvent {
+  event: EventEnvelope;
+  correlationId: string | undefined;
+}
+
+/** What a stream record carries; undefined for items that are not events (the stream filter keeps those out). */
+export function outboxedEvent(record: DynamoDBRecord): OutboxedEvent | undefined {
   const image = record.dynamodb?.NewImage;
   if (!image) throw new PoisonRecordError(`Stream record ${record.dynamodb?.SequenceNumber} has no new image`);
   const item = unmarshall(image as Record<string, AttributeValue>);
@@ -55,8 +62,10 @@ export function eventOfRecord(record: DynamoDBRecord): EventEnvelope | undefined
   if (!parsed.success) {
     throw new PoisonRecordError(`Item ${item.PK} ${item.SK} is not a valid event: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   }
-  return parsed.data;
+  return { event: parsed.data, correlationId: typeof item.requestId === 'string' ? item.requestId : undefined };
 }
+
+export const eventOfRecord = (record: DynamoDBRecord): EventEnvelope | undefined => outboxedEvent(record)?.event;
 
 export function busEntry(event: EventEnvelope, eventBusName: string): PutEventsRequestEntry {
   return {
@@ -165,8 +174,17 @@ export function makePublisherHandler(options: PublisherOptions): PublisherHandle
     return processPartialResponse(
       event,
       async (record: DynamoDBRecord) => {
-        const hubEvent = eventOfRecord(record);
-        if (hubEvent) await batcher.add(busEntry(hubEvent, settings.eventBusName));
+        const outboxed = outboxedEvent(record);
+        if (!outboxed) return;
+        const { event: hubEvent, correlationId } = outboxed;
+        const about = { eventId: hubEvent.id, type: hubEvent.type, challengeId: hubEvent.challengeId, seq: hubEvent.seq, correlationId };
+        try {
+          await batcher.add(busEntry(hubEvent, settings.eventBusName));
+        } catch (error) {
+          logger.warn('Event not published: its record is reported failed', { ...about, error: error as Error });
+          throw error;
+        }
+        logger.info('Event published', about);
       },
       processor,
       context ? { context } : {},

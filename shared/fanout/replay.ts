@@ -10,7 +10,10 @@
  * MAX_REPLAY_CHALLENGES. At most MAX_REPLAY_EVENTS are queued per replay: the oldest;
  * the answer says whether more matched and where to resume.
  */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { monotonicFactory } from 'ulid';
+import { METRIC } from '../metric-names';
+import { logger, metrics } from '../observability';
 import type { EventEnvelope } from '../schemas/events';
 import {
   challengeEventPages,
@@ -56,11 +59,18 @@ export interface ReplayerOptions {
 export function makeReplayer({ deliveries, schedule, now = Date.now, readConcurrency = 4 }: ReplayerOptions) {
   const newId = monotonicFactory();
 
-  /** Per challenge, matching events in seq order; reading stops once it has `max` (later ones cannot be among the oldest). */
-  async function readChallenge(challengeId: string, subscription: SubscriptionFilter, window: ReplayWindow): Promise<EventEnvelope[]> {
+  /**
+   * Per challenge, matching events in seq order; reading stops once it has `max` (later ones cannot be among the oldest).
+   * Notes in `origins` the correlation id of the write that made each (a WeakMap: what selection drops is let go).
+   */
+  async function readChallenge(challengeId: string, subscription: SubscriptionFilter, window: ReplayWindow, origins: WeakMap<EventEnvelope, string>): Promise<EventEnvelope[]> {
     const found: EventEnvelope[] = [];
     for await (const page of challengeEventPages(challengeId, window.fromSeq ?? 1)) {
-      for (const event of page) if (subscriptionWants(subscription, event) && inWindow(event, window)) found.push(event);
+      for (const { event, requestId } of page) {
+        if (!subscriptionWants(subscription, event) || !inWindow(event, window)) continue;
+        found.push(event);
+        if (requestId) origins.set(event, requestId);
+      }
       if (found.length > MAX_REPLAY_EVENTS) break;
     }
     return found;
@@ -73,12 +83,17 @@ export function makeReplayer({ deliveries, schedule, now = Date.now, readConcurr
     return { ids: ids.slice(0, MAX_REPLAY_CHALLENGES), capped: ids.length > MAX_REPLAY_CHALLENGES };
   }
 
-  return async function replay(subscription: SubscriptionRecord, window: ReplayWindow): Promise<ReplayOutcome> {
+  /**
+   * `correlationId` is the replay request's (its API request id): the deliverer logs it on
+   * every replayed attempt, with the original write's as `originalCorrelationId`.
+   */
+  return async function replay(subscription: SubscriptionRecord, window: ReplayWindow, correlationId?: string): Promise<ReplayOutcome> {
     const { ids, capped } = await challengesToRead(subscription, window);
+    const origins = new WeakMap<EventEnvelope, string>();
     // Only the oldest MAX + 1 so far are kept between reads: memory stays flat however many challenges.
     let kept: EventEnvelope[] = [];
     for (let i = 0; i < ids.length; i += readConcurrency) {
-      const read = await Promise.all(ids.slice(i, i + readConcurrency).map((id) => readChallenge(id, subscription, window)));
+      const read = await Promise.all(ids.slice(i, i + readConcurrency).map((id) => readChallenge(id, subscription, window, origins)));
       kept = selectReplayEvents([...kept, ...read.flat()], subscription, window, MAX_REPLAY_EVENTS + 1).events;
     }
     const selection = selectReplayEvents(kept, subscription, window);
@@ -89,8 +104,8 @@ export function makeReplayer({ deliveries, schedule, now = Date.now, readConcurr
       truncated: selection.truncated || capped,
       ...(selection.resumeSince ? { resumeSince: selection.resumeSince } : {}),
     };
-    // Nothing to send: nothing runs, so no lock is taken.
-    if (selection.events.length === 0) return { queued: result, subscription };
+    // Nothing to send: nothing runs, so no lock is taken (but the request was accepted).
+    if (selection.events.length === 0) return accepted({ queued: result, subscription }, correlationId);
 
     const startedAt = now();
     const state: ReplayState = {
@@ -103,14 +118,30 @@ export function makeReplayer({ deliveries, schedule, now = Date.now, readConcurr
     const locked = await startReplay(subscription.id, subscription.council, state);
     if (!locked) return { refused: await refusal(subscription.id, subscription.council) };
     try {
-      const messages = selection.events.map((event): DeliveryMessage => ({ subscriptionId: subscription.id, event, attempt: 1, replayId }));
+      const messages = selection.events.map(
+        (event): DeliveryMessage => ({
+          subscriptionId: subscription.id,
+          event,
+          attempt: 1,
+          replayId,
+          ...(correlationId ? { correlationId } : {}),
+          ...(origins.has(event) ? { originalCorrelationId: origins.get(event) } : {}),
+        }),
+      );
       await deliveries.send(messages.map((m) => ({ body: JSON.stringify(m) })));
     } catch (error) {
       await endReplay(subscription.id, replayId).catch(() => undefined);
       throw error;
     }
-    return { queued: result, subscription: locked };
+    return accepted({ queued: result, subscription: locked }, correlationId);
   };
+}
+
+/** A replay accepted (202, or the enable that ran it): counted (Replays) and logged. */
+function accepted(outcome: { queued: ReplayResult; subscription: SubscriptionRecord }, correlationId: string | undefined) {
+  metrics.addMetric(METRIC.replays, MetricUnit.Count, 1);
+  logger.info('Replay queued', { subscriptionId: outcome.subscription.id, ...outcome.queued, correlationId });
+  return outcome;
 }
 
 /** Why the lock did not hold, read again (the rare path): another replay, a 410 meanwhile, or gone. */

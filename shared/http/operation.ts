@@ -66,6 +66,10 @@ export function jsonBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64E
   }
 }
 
+/** The JSON body; where the route lets it be left out, no body is `{}`. */
+const bodyOf = (route: RouteSpec, event: APIGatewayProxyEventV2) =>
+  route.request?.bodyOptional ? (jsonBody(event, { optional: true }) ?? {}) : jsonBody(event);
+
 /** Validates path, query and body against the route's zod schemas: 422 with every error. */
 function parseInput(route: RouteSpec, event: APIGatewayProxyEventV2) {
   const errors: FieldError[] = [];
@@ -79,10 +83,34 @@ function parseInput(route: RouteSpec, event: APIGatewayProxyEventV2) {
   const input = {
     params: parse('params', route.request?.params, event.pathParameters ?? {}),
     query: parse('query', route.request?.query, event.queryStringParameters ?? {}),
-    body: parse('body', route.request?.body, route.request?.body ? jsonBody(event) : undefined),
+    body: parse('body', route.request?.body, route.request?.body ? bodyOf(route, event) : undefined),
   };
   if (errors.length > 0) throw unprocessable('The request is not valid.', errors);
   return input;
+}
+
+/**
+ * The correlation id is API Gateway's request id (`requestContext.requestId`): a write
+ * stores it on its event items (store/write.ts), so the fan-out logs it with each event
+ * (docs/events.md). Appended as `correlationId` to the request's lines (not Powertools'
+ * `correlation_id`: one key across every stage), and on the line with the answer itself,
+ * which passes it explicitly: the local hub runs requests side by side on one logger.
+ */
+function correlated(): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult, Error, Context> {
+  type Request = middy.Request<APIGatewayProxyEventV2, HttpResult>;
+  const idOf = (request: Request) => request.event.requestContext?.requestId;
+  function answered(request: Request) {
+    logger.info('Request answered', { route: request.event.routeKey, statusCode: request.response?.statusCode, correlationId: idOf(request) });
+    // Not left on whatever the process logs next (the local hub's fan-out shares this logger).
+    logger.removeKeys(['correlationId']);
+  }
+  return {
+    before: function correlate(request) {
+      logger.appendKeys({ correlationId: idOf(request) });
+    },
+    after: answered,
+    onError: answered,
+  };
 }
 
 /**
@@ -97,7 +125,9 @@ export function operation<R extends RouteSpec>(route: R, handler: Handler<R>, op
   if (route.method === 'POST') chain.use(idempotentPost());
   chain
     .use(httpSecurityHeaders({ ...quietSecurityHeaders, ...options.securityHeaders } as Parameters<typeof httpSecurityHeaders>[0]))
-    .use(problemDetails(logger))
+    // Outside problemDetails: its answer line sees the status an error became.
+    .use(correlated())
+    .use(problemDetails(logger, route))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use({

@@ -3,6 +3,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { Refusal } from '../domain/transition';
 import { PROBLEM_CONTENT_TYPE, Problem, problemBody, type ProblemBody } from '../errors';
 import { BadCursorError, KeyReuseError, WriteContentionError, WriteOutcomeUnknownError } from '../store/errors';
+import { declaresAnswer } from './answers';
+import type { RouteSpec } from './route-spec';
 
 const REFUSAL_STATUS: Record<Refusal['kind'], number> = {
   forbidden: 403,
@@ -70,12 +72,24 @@ function knownProblem(error: unknown): { body: ProblemBody; headers?: Record<str
  * Every error leaves as RFC 9457 application/problem+json. Anything unexpected
  * is logged with the request id and answered with a generic 500 naming that id,
  * so nothing internal leaks and support can still find the log line.
+ *
+ * Each problem is checked against what the route declares (shared/http/answers.ts),
+ * which is what the OpenAPI document says: one it does not declare is logged as an
+ * error, and with UNDECLARED_ANSWERS=fail (the test suite) answered as a 500, so no
+ * test can pass on an answer the document would not admit.
  */
-export function problemDetails(logger: Logger): middy.MiddlewareObj {
+export function problemDetails(logger: Logger, route?: RouteSpec): middy.MiddlewareObj {
+  const checked = route && route.openApi !== false ? route : undefined;
+  const failUndeclared = process.env.UNDECLARED_ANSWERS === 'fail';
   return {
     onError: async function respondWithProblem(request) {
       if (request.response !== undefined) return;
       let known = knownProblem(request.error);
+      if (known && checked && !declaresAnswer(checked, known.body.status, known.body.code)) {
+        const undeclared = { operationId: checked.operationId, status: known.body.status, code: known.body.code };
+        logger.error('Answer not declared for this operation in the OpenAPI document', undeclared);
+        if (failUndeclared) known = { body: problemBody(500, `Undeclared answer ${JSON.stringify(undeclared)}: ${known.body.detail}`) };
+      }
       if (!known) {
         const requestId = request.context.awsRequestId;
         logger.error('Unhandled error', { requestId, error: request.error as Error });

@@ -1,5 +1,6 @@
 import { defineRoutes } from '../http/route-spec';
-import { agreementListQuery, agreementProposal, agreementVersionParams, shareAgreement } from '../schemas/agreement';
+import { CHALLENGE_WRITE_CODES } from '../problem-codes';
+import { agreementListQuery, agreementProposal, agreementRejection, agreementVersionParams, shareAgreement } from '../schemas/agreement';
 import { challengeIdParams } from '../schemas/challenge';
 import { pageOf } from '../schemas/system';
 
@@ -7,6 +8,7 @@ export const agreementRoutes = defineRoutes({
   proposeShareAgreement: {
     method: 'POST', path: '/v1/challenges/{id}/share-agreements', fn: 'agreements', auth: true, group: 'officer', tag: 'Share agreements',
     summary: 'Propose cost and risk shares for the funding members (lead officer); supersedes a pending proposal and counts as the lead’s approval',
+    refuses: [...CHALLENGE_WRITE_CODES, 'challenge_closed'],
     request: { params: challengeIdParams, body: agreementProposal },
     responses: { 201: { description: 'The new version: pending, or active at once when the lead is the only funding member', schema: shareAgreement } },
   },
@@ -25,13 +27,15 @@ export const agreementRoutes = defineRoutes({
   approveShareAgreement: {
     method: 'POST', path: '/v1/challenges/{id}/share-agreements/{version}/approve', fn: 'agreements', auth: true, group: 'officer', tag: 'Share agreements',
     summary: 'Approve a pending version (an officer of a funding member it names); the last approval activates it',
+    refuses: [...CHALLENGE_WRITE_CODES, 'challenge_closed', 'agreement_not_pending', 'agreement_outdated'],
     request: { params: agreementVersionParams },
     responses: { 200: { description: 'The version, now approved by the caller’s council (and active if it was the last)', schema: shareAgreement } },
   },
   rejectShareAgreement: {
     method: 'POST', path: '/v1/challenges/{id}/share-agreements/{version}/reject', fn: 'agreements', auth: true, group: 'officer', tag: 'Share agreements',
-    summary: 'Reject a pending version (an officer of a funding member it names). Optional JSON body `{"reason": "..."}`',
-    request: { params: agreementVersionParams },
+    summary: 'Reject a pending version (an officer of a funding member it names), with an optional reason',
+    refuses: [...CHALLENGE_WRITE_CODES, 'challenge_closed', 'agreement_not_pending', 'proposer_cannot_reject'],
+    request: { params: agreementVersionParams, body: agreementRejection, bodyOptional: true },
     responses: { 200: { description: 'The rejected version', schema: shareAgreement } },
   },
 });

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineRoutes } from '../http/route-spec';
+import { CHALLENGE_WRITE_CODES } from '../problem-codes';
 import {
   challenge,
   challengeCreateInput,
@@ -12,14 +13,16 @@ import {
 import { hubEvent } from '../schemas/events';
 import { pageOf } from '../schemas/system';
 
-const ifMatch = z.object({ 'if-match': z.string().describe('The ETag from GET /v1/challenges/{id}') });
+/** Optional in the document because the hub answers its absence (428), not because it may be left out. */
+const ifMatch = z.object({ 'if-match': z.string().optional().describe('Required: the ETag from GET /v1/challenges/{id} (or `*`); without it, 428') });
 
 export const challengeRoutes = defineRoutes({
   createChallenge: {
     method: 'POST', path: '/v1/challenges', fn: 'challenges', auth: true, group: 'officer', tag: 'Challenges',
     summary: "Create a challenge; the caller's council becomes its lead",
+    refuses: [...CHALLENGE_WRITE_CODES],
     request: { body: challengeCreateInput },
-    responses: { 201: { description: 'Created (stage draft), with Location and ETag', schema: challenge } },
+    responses: { 201: { description: 'Created (stage draft), with Location and ETag', schema: challenge, headers: ['etag', 'location'] } },
   },
   listChallenges: {
     method: 'GET', path: '/v1/challenges', fn: 'challenges', auth: true, tag: 'Challenges',
@@ -31,19 +34,21 @@ export const challengeRoutes = defineRoutes({
     method: 'GET', path: '/v1/challenges/{id}', fn: 'challenges', auth: true, tag: 'Challenges',
     summary: 'Read a challenge (statement for active members only), with ETag',
     request: { params: challengeIdParams },
-    responses: { 200: { description: 'The challenge', schema: challenge } },
+    responses: { 200: { description: 'The challenge', schema: challenge, headers: ['etag'] } },
   },
   patchChallenge: {
     method: 'PATCH', path: '/v1/challenges/{id}', fn: 'challenges', auth: true, group: 'officer', tag: 'Challenges',
     summary: "Change the challenge's fields (lead officer, If-Match required)",
+    refuses: [...CHALLENGE_WRITE_CODES, 'challenge_closed'],
     request: { params: challengeIdParams, body: challengePatchInput, headers: ifMatch },
-    responses: { 200: { description: 'The updated challenge, with its new ETag', schema: challenge } },
+    responses: { 200: { description: 'The updated challenge, with its new ETag', schema: challenge, headers: ['etag'] } },
   },
   changeStage: {
     method: 'POST', path: '/v1/challenges/{id}/stage', fn: 'challenges', auth: true, group: 'officer', tag: 'Challenges',
     summary: 'Move the challenge one stage forward, or to cancelled (lead officer)',
+    refuses: [...CHALLENGE_WRITE_CODES, 'challenge_closed', 'invalid_stage_transition', 'stage_guard'],
     request: { params: challengeIdParams, body: stageChangeInput },
-    responses: { 200: { description: 'The challenge in its new stage', schema: challenge } },
+    responses: { 200: { description: 'The challenge in its new stage', schema: challenge, headers: ['etag'] } },
   },
   listEvents: {
     method: 'GET', path: '/v1/challenges/{id}/events', fn: 'challenges', auth: true, tag: 'Events',

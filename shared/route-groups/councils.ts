@@ -8,7 +8,7 @@ export const councilRoutes = defineRoutes({
     method: 'PUT', path: '/v1/councils/{code}', fn: 'councils', auth: true, group: 'hub-admin', tag: 'Councils',
     summary: 'Register or update a council (hub-admin)',
     request: { params: councilCodeParams, body: councilInput },
-    responses: { 200: { description: 'Updated', schema: council }, 201: { description: 'Registered', schema: council } },
+    responses: { 200: { description: 'Updated', schema: council }, 201: { description: 'Registered, with Location', schema: council, headers: ['location'] } },
   },
   listCouncils: {
     method: 'GET', path: '/v1/councils', fn: 'councils', auth: true, tag: 'Councils',

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineRoutes } from '../http/route-spec';
+import { CHALLENGE_WRITE_CODES } from '../problem-codes';
 import { challengeIdParams } from '../schemas/challenge';
 import {
   account,
@@ -18,37 +19,35 @@ import {
   statement,
   statementQuery,
 } from '../schemas/money';
-import { pageOf, problem } from '../schemas/system';
+import { pageOf } from '../schemas/system';
 
-/** A replay (an account, a statement at a point) longer than the hub serves in one answer. */
-const replayTooLong = {
-  description: '`replay_too_long`: more than 10,000 ledger entries (or 20,000 events) to replay; `export_too_large`: the CSV would exceed 4 MB (page the JSON instead)',
-  schema: problem,
-  contentType: 'application/problem+json',
-};
 
 export const moneyRoutes = defineRoutes({
   setPledge: {
     method: 'PUT', path: '/v1/challenges/{id}/pledges/{council}', fn: 'money', auth: true, group: 'finance', tag: 'Money',
     summary: "Set a funding member's pledged total (that council's finance); never below what it has committed",
+    refuses: [...CHALLENGE_WRITE_CODES, 'challenge_closed', 'below_commitment', 'amount_too_large'],
     request: { params: pledgeParams, body: pledgeInput },
     responses: { 200: { description: 'The pledge entry (the existing one when the amount is unchanged)', schema: ledgerEntry } },
   },
   recordCommitment: {
     method: 'POST', path: '/v1/challenges/{id}/commitments', fn: 'money', auth: true, group: 'finance', tag: 'Money',
     summary: "Commit funds for the caller's council (a funding member's finance); total committed never exceeds the pledge",
+    refuses: [...CHALLENGE_WRITE_CODES, 'challenge_closed', 'exceeds_pledge', 'amount_too_large'],
     request: { params: challengeIdParams, body: commitmentInput },
     responses: { 201: { description: 'The commitment entry', schema: ledgerEntry } },
   },
   recordReceipt: {
     method: 'POST', path: '/v1/challenges/{id}/receipts', fn: 'money', auth: true, group: 'finance', tag: 'Money',
     summary: "Record money received from a funding member (lead's finance); never beyond its commitment",
+    refuses: [...CHALLENGE_WRITE_CODES, 'challenge_closed', 'not_funding_member', 'exceeds_commitment', 'amount_too_large'],
     request: { params: challengeIdParams, body: receiptInput },
     responses: { 201: { description: 'The receipt entry', schema: ledgerEntry } },
   },
   recordCost: {
     method: 'POST', path: '/v1/challenges/{id}/costs', fn: 'money', auth: true, group: 'finance', tag: 'Money',
     summary: "Record spend (lead's finance): within the headroom split by cost shares, any overrun by risk shares; needs an active agreement covering the funding members",
+    refuses: [...CHALLENGE_WRITE_CODES, 'challenge_closed', 'agreement_required', 'amount_too_large'],
     request: { params: challengeIdParams, body: costInput },
     responses: { 201: { description: 'The cost entry with its allocations', schema: ledgerEntry } },
   },
@@ -57,12 +56,14 @@ export const moneyRoutes = defineRoutes({
     summary:
       "Record many costs at once (lead's finance), all or none, in one transaction: each split exactly as a single cost, in order; " +
       'at most 48 per request, fewer for a large consortium ((98 - members) / 2; 422 batch_too_large names the limit)',
+    refuses: [...CHALLENGE_WRITE_CODES, 'challenge_closed', 'agreement_required', 'amount_too_large', 'batch_too_large'],
     request: { params: challengeIdParams, body: costBatchInput },
     responses: { 201: { description: 'The cost entries, in order', schema: z.object({ items: z.array(ledgerEntry) }).meta({ id: 'CostBatch' }) } },
   },
   reverseCost: {
     method: 'POST', path: '/v1/challenges/{id}/costs/{entryId}/reverse', fn: 'money', auth: true, group: 'finance', tag: 'Money',
     summary: "Reverse a cost once (lead's finance): a new entry with the negated amount and exactly the negated allocations",
+    refuses: [...CHALLENGE_WRITE_CODES, 'challenge_closed', 'not_reversible', 'already_reversed', 'amount_too_large'],
     request: { params: entryParams, body: reversalInput },
     responses: { 201: { description: 'The reversing entry', schema: ledgerEntry } },
   },
@@ -78,8 +79,9 @@ export const moneyRoutes = defineRoutes({
       'Statement of account (active members). Without parameters: from the running figures, one read whatever the ledger\'s length. ' +
       'With `asOfSeq` or `asOf`: as it stood then, replayed from the events (members, roles, the active agreement) and the ledger entries recorded by that event. ' +
       'With `Accept: text/csv`: the same rows as CSV (UTF-8 with BOM, CRLF, header line, one row per member, a final Total row; integer pence)',
+    refuses: ['replay_too_long', 'export_too_large'],
     request: { params: challengeIdParams, query: statementQuery },
-    responses: { 200: { description: 'The statement (JSON; or text/csv on request)', schema: statement }, 409: replayTooLong },
+    responses: { 200: { description: 'The statement (JSON; or text/csv on request)', schema: statement, csv: true, headers: ['vary'] } },
   },
   getMemberAccount: {
     method: 'GET', path: '/v1/challenges/{id}/members/{council}/account', fn: 'money', auth: true, tag: 'Money',
@@ -89,7 +91,8 @@ export const moneyRoutes = defineRoutes({
       'or hold money in the challenge (404 otherwise). With `Accept: text/csv`: the whole account as CSV (not paged; UTF-8 with BOM, CRLF, header line ' +
       'entryId,recordedAt,type,reference,description,supplier,category,reason,reversesId,reversedBy,amountPence,costPence,riskPence,pledgedPence,' +
       'committedPence,receivedPence,allocatedCostPence,allocatedRiskPence,balancePence,outstandingPence; integer pence)',
+    refuses: ['replay_too_long', 'export_too_large'],
     request: { params: accountParams, query: accountQuery },
-    responses: { 200: { description: 'A page of the account (JSON; or the whole account as text/csv on request)', schema: account }, 409: replayTooLong },
+    responses: { 200: { description: 'A page of the account (JSON; or the whole account as text/csv on request)', schema: account, csv: true, headers: ['vary'] } },
   },
 });

@@ -11,8 +11,8 @@ export const ocdsRoutes = defineRoutes({
       'ETag is the release id; with If-None-Match, 304 while nothing has changed',
     request: { params: challengeIdParams, headers: ifNoneMatch },
     responses: {
-      200: { description: 'The release package, with ETag', schema: ocdsReleasePackage },
-      304: { description: 'Not modified: the release named by If-None-Match is still the current one' },
+      200: { description: 'The release package, with ETag', schema: ocdsReleasePackage, headers: ['etag'] },
+      304: { description: 'Not modified: the release named by If-None-Match is still the current one', headers: ['etag'] },
     },
   },
   listOcdsReleases: {
@@ -22,10 +22,11 @@ export const ocdsRoutes = defineRoutes({
       'as release packages with `links.next` (pagination extension)',
     request: { query: ocdsFeedQuery },
     responses: {
-      200: { description: 'A page of releases', schema: ocdsReleasePackage },
+      200: { description: 'A page of releases', schema: ocdsReleasePackage, headers: ['link'] },
       204: {
         description:
           'No releases in this stretch (an OCDS package needs one). With a `Link: <...>; rel="next"` header the walk goes on there; without one it has reached the end',
+        headers: ['link'],
       },
     },
   },

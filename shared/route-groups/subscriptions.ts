@@ -3,6 +3,7 @@ import { pageQuery } from '../http/paging';
 import {
   deliveriesQuery,
   deliveryAttempt,
+  enableInput,
   replayAccepted,
   replayInput,
   subscription,
@@ -18,8 +19,9 @@ export const subscriptionRoutes = defineRoutes({
   createSubscription: {
     method: 'POST', path: '/v1/subscriptions', fn: 'subscriptions', auth: true, group: 'officer', tag: 'Events',
     summary: "Subscribe a URL to the events of the caller's council (officer); the secret is shown only in this response",
+    refuses: ['subscription_limit', 'url_not_allowed'],
     request: { body: subscriptionInput },
-    responses: { 201: { description: 'Created, with Location and the signing secret', schema: subscriptionWithSecret } },
+    responses: { 201: { description: 'Created, with Location and the signing secret', schema: subscriptionWithSecret, headers: ['location'] } },
   },
   listSubscriptions: {
     method: 'GET', path: '/v1/subscriptions', fn: 'subscriptions', auth: true, tag: 'Events',
@@ -56,15 +58,17 @@ export const subscriptionRoutes = defineRoutes({
     summary:
       'Re-send, signed and retried as live deliveries, the events the subscription was entitled to (audience at the time, its filters), ' +
       'oldest first, at most 1000; `{}` replays everything. One replay at a time (409 replay_in_progress); never to a disabled subscription (409 subscription_disabled)',
+    refuses: ['replay_in_progress', 'subscription_disabled'],
     request: { params: subscriptionIdParams, body: replayInput },
     responses: { 202: { description: 'Queued: the replay id (on its delivery log entries) and how many events', schema: replayAccepted } },
   },
   enableSubscription: {
     method: 'POST', path: '/v1/subscriptions/{id}/enable', fn: 'subscriptions', auth: true, group: 'officer', tag: 'Events',
     summary:
-      'Turn a subscription disabled by a 410 or by exhausted retries back on (officer). Optional JSON body `{"replayMissed": true}` ' +
-      'also replays what it missed while disabled. Enabling an active subscription changes nothing',
-    request: { params: subscriptionIdParams },
+      'Turn a subscription disabled by a 410 or by exhausted retries back on (officer). With `{"replayMissed": true}` ' +
+      'it also replays what it missed while disabled. Enabling an active subscription changes nothing',
+    refuses: ['replay_in_progress', 'subscription_disabled'],
+    request: { params: subscriptionIdParams, body: enableInput, bodyOptional: true },
     responses: { 200: { description: 'The subscription, active, with the replay of what it missed when asked for', schema: subscriptionEnabled } },
   },
 });

@@ -9,7 +9,7 @@ import { moneyRoutes } from './money';
  * out of the OpenAPI document. Each form posts to the API operation's own path
  * without `/v1` (POST, as HTML forms can only GET or POST) and runs that very
  * operation in-process: `formOf(route)` is the one place the path is derived.
- * Signing in and out is `signInRoutes`, below.
+ * Signing in and out is `signInRoutes` (./sign-in.ts).
  */
 const html = { 200: { description: 'HTML', contentType: 'text/html' } };
 const seeOther = { 303: { description: 'On to the result' } };
@@ -17,9 +17,6 @@ const page = (path: string, summary: string) =>
   ({ method: 'GET', path, fn: 'web', auth: false, openApi: false, tag: 'Pages', summary, responses: html }) as const;
 const download = (path: string, summary: string) =>
   ({ method: 'GET', path, fn: 'web', auth: false, openApi: false, tag: 'Pages', summary, responses: { 200: { description: 'CSV', contentType: 'text/csv' } } }) as const;
-
-const signInPage = (path: string, summary: string) =>
-  ({ method: 'GET', path, fn: 'sign-in', auth: false, openApi: false, tag: 'Pages', summary, responses: html }) as const;
 
 /** The page path a form for API route `api` posts to. */
 export const formPathOf = (api: Pick<RouteSpec, 'path'>) => api.path.replace(/^\/v1(?=\/)/, '');
@@ -49,16 +46,4 @@ export const webRoutes = defineRoutes({
   receiptForm: formOf(moneyRoutes.recordReceipt, 'Record a receipt'),
   costForm: formOf(moneyRoutes.recordCost, 'Record a cost'),
   reverseForm: formOf(moneyRoutes.reverseCost, 'Reverse a cost'),
-});
-
-/**
- * Signing in and out: a function of its own (functions/sign-in.ts), so the pages'
- * function carries no OAuth client, and the code flow's function reads no challenge.
- */
-export const signInRoutes = defineRoutes({
-  signInPage: signInPage('/sign-in', 'Sign in'),
-  signIn: { method: 'POST', path: '/sign-in', fn: 'sign-in', auth: false, openApi: false, tag: 'Pages', summary: 'Local sign-in', responses: seeOther },
-  signInCallback: signInPage('/sign-in/callback', 'Managed login callback'),
-  signOut: { method: 'POST', path: '/sign-out', fn: 'sign-in', auth: false, openApi: false, tag: 'Pages', summary: 'Sign out', responses: seeOther },
-  signedOutPage: signInPage('/sign-out', 'Signed out'),
 });

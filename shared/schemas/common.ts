@@ -14,7 +14,10 @@ export type GssCode = z.infer<typeof gssCode>;
 
 /** ULID in canonical form: 26 upper-case Crockford base32 characters (what the `ulid` package emits). */
 export const ULID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
-export const ulid = z.ulid({ pattern: ULID_PATTERN, error: 'Must be a ULID (26 upper-case Crockford base32 characters)' });
+// The pattern is said again in meta: OpenAPI and JSON Schema tools do not know the `ulid` format.
+export const ulid = z
+  .ulid({ pattern: ULID_PATTERN, error: 'Must be a ULID (26 upper-case Crockford base32 characters)' })
+  .meta({ pattern: ULID_PATTERN.source });
 export type Ulid = z.infer<typeof ulid>;
 
 /** ISO 8601 date-time in UTC (`Z` suffix, no offset), e.g. `2026-11-21T10:00:00.000Z`. */

@@ -71,7 +71,7 @@ export const subscription = z
   .object({
     id: ulid,
     council: gssCode.describe('The council it belongs to: it receives only events whose audience includes this council'),
-    url: z.string(),
+    url: z.string().meta({ format: 'uri' }).describe('Where events are POSTed'),
     eventTypes: z.array(z.enum(EVENT_TYPES)).optional(),
     challengeIds: z.array(ulid).optional(),
     status: subscriptionStatus,

@@ -393,8 +393,8 @@ export async function councilChallengeIds(council: string, limit: number): Promi
   return ids;
 }
 
-/** A challenge's events from seq `fromSeq` on, page by page in seq order: a key range on `EVENT#<seq>`. */
-export async function* challengeEventPages(challengeId: string, fromSeq: number, pageSize = 500): AsyncGenerator<EventEnvelope[]> {
+/** A challenge's events from seq `fromSeq` on, each with the request id of the write that made it, page by page in seq order: a key range on `EVENT#<seq>`. */
+export async function* challengeEventPages(challengeId: string, fromSeq: number, pageSize = 500): AsyncGenerator<Array<{ event: EventEnvelope; requestId: string | undefined }>> {
   const pk = keys.challengePartition(challengeId);
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -403,13 +403,13 @@ export async function* challengeEventPages(challengeId: string, fromSeq: number,
         TableName: tableName,
         KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
         ExpressionAttributeValues: { ':pk': pk, ':from': keys.eventSk(fromSeq), ':to': keys.lastEventSk },
-        ProjectionExpression: '#event',
-        ExpressionAttributeNames: { '#event': 'event' },
+        ProjectionExpression: '#event, #requestId',
+        ExpressionAttributeNames: { '#event': 'event', '#requestId': 'requestId' },
         Limit: pageSize,
         ExclusiveStartKey: startKey,
       }),
     );
-    yield (page.Items ?? []).map((i) => i.event as EventEnvelope);
+    yield (page.Items ?? []).map((i) => ({ event: i.event as EventEnvelope, requestId: i.requestId as string | undefined }));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
 }

@@ -1,5 +1,5 @@
 /**
- * The sign-in function's operations (shared/route-groups/web.ts signInRoutes):
+ * The sign-in function's operations (shared/route-groups/sign-in.ts):
  * its own Lambda, so the pages' function carries no OAuth client. Deployed, the
  * user pool's managed login (authorization code flow with PKCE, openid-client);
  * locally, a page offering the registered councils and groups, signing with the

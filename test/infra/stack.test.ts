@@ -276,6 +276,7 @@ describe('the functions', () => {
     const system = assetDir('system');
     expect(existsSync(join(system, 'docs-assets', 'swagger-ui.css'))).toBe(true);
     expect(existsSync(join(system, 'docs-assets', 'swagger-ui-bundle.js'))).toBe(true);
+    expect(existsSync(join(system, 'docs-assets', 'openapi.json'))).toBe(true); // the document it serves (docs/openapi.json)
     const variables = resources('AWS::Lambda::Function')[logicalIdOf('system')]!.Properties.Environment.Variables;
     expect(variables.DOCS_ASSETS_DIR).toBe('/var/task/docs-assets');
   });

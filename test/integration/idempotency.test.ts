@@ -13,7 +13,7 @@ Object.assign(process.env, LOCAL_AWS_ENV, { TABLE_NAME: tableName, DYNAMODB_ENDP
 
 /** A POST operation whose handler counts its runs and can be held open. */
 const route = {
-  operationId: 'recordThing', method: 'POST', path: '/v1/things', fn: 'test', auth: true, tag: 'Test', summary: 'test',
+  operationId: 'recordThing', method: 'POST', path: '/v1/things', fn: 'test', auth: true, tag: 'System', summary: 'test',
   request: { body: z.object({ amountPence: z.int() }) },
   responses: { 201: { description: 'ok' } },
 } satisfies RouteSpec;

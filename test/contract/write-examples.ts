@@ -1,0 +1,60 @@
+/**
+ * `npm run openapi:examples`: replays the story (test/contract/story.ts) against a
+ * fresh local hub with its own DynamoDB Local, and writes the first successful
+ * request and response body of each operation to shared/openapi-examples.json, the
+ * examples of the OpenAPI document. test/unit/openapi.test.ts checks them against
+ * the schemas, so a schema change that outdates them fails until they are written again.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHub } from '../../infra/local/hub';
+import type { ApiExample } from '../../shared/openapi-examples';
+import { routeList } from '../../shared/routes';
+import { freePort } from '../support/ports';
+import { WebhookReceiver } from '../support/webhook-receiver';
+import { runStory } from './story';
+
+const OUT = new URL('../../shared/openapi-examples.json', import.meta.url);
+
+/** A list keeps two items (a package one release): enough to show the shape, small enough to ship in the document. */
+function trimmed(body: any): unknown {
+  if (Array.isArray(body?.items)) return { ...body, items: body.items.slice(0, 2) };
+  if (Array.isArray(body?.releases)) return { ...body, releases: body.releases.slice(0, 1) };
+  return body;
+}
+
+const receiver = await new WebhookReceiver().start();
+const hub = await startHub({ port: 0, host: '127.0.0.1', dynamodbPort: await freePort(), dynamodbEndpoint: undefined, dataDir: await mkdtemp(join(tmpdir(), 'examples-')), tableName: 'council-hub' });
+try {
+  const exchanges = await runStory({
+    webhookUrl: `${receiver.url}/examples`,
+    token: ({ council, groups, sub }) => hub.keys.sign({ sub: sub ?? 'examples', ...(council ? { council } : {}), groups }),
+    async call(step, method, path, { token, body, headers = {} } = {}) {
+      const response = await fetch(`${hub.url}${path}`, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await response.text();
+      const json = (response.headers.get('content-type') ?? '').startsWith('application/json') && text;
+      return { step, method, path, requestBody: body, status: response.status, headers: response.headers, body: json ? JSON.parse(text) : text };
+    },
+  });
+  const examples: Record<string, ApiExample> = {};
+  for (const route of routeList.filter((r) => r.openApi !== false)) {
+    const template = new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    const mine = exchanges.filter((e) => e.method === route.method && template.test(e.path.split('?')[0]!) && route.responses[e.status]?.schema && typeof e.body === 'object');
+    const first = mine[0];
+    if (!first) continue;
+    examples[route.operationId] = {
+      ...(first.requestBody !== undefined ? { request: first.requestBody } : {}),
+      response: { [first.status]: trimmed(first.body) },
+    };
+  }
+  await writeFile(OUT, `${JSON.stringify(examples, null, 2)}\n`);
+  console.log(`openapi examples: ${Object.keys(examples).length} operations, from ${exchanges.length} exchanges`);
+} finally {
+  await hub.stop();
+  await receiver.stop();
+}
