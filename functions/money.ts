@@ -93,22 +93,26 @@ export const handler = routeGroup(moneyRoutes, {
     return json(200, statement, { vary: 'Accept' });
   },
 
-  /** A replay from the ledger's first entry (no per-council index): state, ledger and name read at once, shown only to an active member. */
+  /**
+   * A page: one range read from the cursor, the figures the entries stored (a replay for entries that store none);
+   * the CSV: a replay of the whole account. State, ledger and name read at once, shown only to an active member.
+   */
   getMemberAccount: async ({ params, query, caller, headers }) => {
     const whole = wantsCsv(headers);
-    const [state, page, names] = await settledAll([
+    const [state, read, names] = await settledAll([
       memberState(params.id, caller),
       readAccount(params.id, params.council, whole ? {} : query),
       councilNames([params.council]),
     ]);
     refuseWith(accountRefusal(state, params.council));
-    const { rows, more } = must(page);
+    const page = must(read);
+    const { rows } = page;
     if (whole) {
       const body = accountCsv(rows);
       refuseWith(csvTooLarge(body));
       return csv(body, `account-${params.id}-${params.council}.csv`);
     }
-    const view = accountView({ challengeId: params.id, council: params.council, name: names.get(params.council) ?? params.council, rows, nextCursor: accountCursor(rows, more) });
+    const view = accountView({ challengeId: params.id, council: params.council, name: names.get(params.council) ?? params.council, rows, nextCursor: accountCursor(page) });
     return json(200, view, { vary: 'Accept' });
   },
 });

@@ -2,9 +2,11 @@
  * The consortium's record, pure: a council's account (every ledger entry that
  * touched it, with its running figures after each) and the consortium as it
  * stood at a point (members, roles, the active agreement's shares, the ledger up
- * to that event). Everything is a replay through the one `applyEntry`, over
- * records handed in oldest first; an input may be async (a store read that
- * pages), and the replay stops reading as soon as it has what it needs.
+ * to that event). A page of an account reads the figures each entry stored when
+ * it was recorded (applyEntry's, see money.ts); everything else, and an account
+ * over entries that store none, is a replay through the one `applyEntry`. Records
+ * are handed in oldest first; an input may be async (a store read that pages),
+ * and the reader stops as soon as it has what it needs.
  */
 import type { MemberRole, MemberStatus } from '../schemas/common';
 import type { HubEvent } from '../schemas/events';
@@ -14,6 +16,7 @@ import {
   balancePence,
   FIGURE_FIELDS,
   type FigureField,
+  figuresFromRow,
   figuresOf,
   hasMoney,
   type MemberFigures,
@@ -26,10 +29,14 @@ import type { Share } from './shares';
 import { type Refusal, refuse } from './transition';
 
 /**
- * At most this many ledger entries (or events) are replayed for one answer. The
- * ledger has no per-council index, so a page of an account is a replay from the
- * ledger's first entry: O(ledger), bounded here. 10,000 entries is far beyond a
- * consortium's manual bookkeeping and reads in well under a second.
+ * At most this many ledger entries (or events) are replayed, or read, for one
+ * answer. A statement as at a point, a council's whole account (the CSV) and an
+ * account page over entries recorded before entries stored their figures are
+ * replays from the ledger's first entry: O(ledger), bounded here (beyond it, 409
+ * replay_too_long). A page of an account otherwise reads from its cursor only, and
+ * stops at this many entries with a shorter page when the ledger seldom touches
+ * the council. 10,000 entries is far beyond a consortium's manual bookkeeping and
+ * reads in well under a second.
  */
 export const MAX_REPLAY_ENTRIES = 10_000;
 export const MAX_REPLAY_EVENTS = 20_000;
@@ -48,6 +55,13 @@ const tooLong = (what: string, max: number) =>
   refuse.conflict('replay_too_long', `This needs a replay of more than ${max} ${what}, more than the hub replays for one answer.`);
 
 export type AccountFigures = Record<FigureField, number> & { balancePence: number; outstandingPence: number };
+
+/** A page of an account. With `more`: `after` is the entry id the next page starts after when it is not the last row's. */
+export interface AccountPage {
+  rows: AccountRow[];
+  more: boolean;
+  after?: string;
+}
 
 export interface AccountRow {
   entry: StoredEntry;
@@ -84,7 +98,7 @@ export async function accountPage(
   entries: Source<RecordedEntry>,
   council: string,
   options: { after?: string | undefined; limit?: number | undefined; max?: number } = {},
-): Promise<{ rows: AccountRow[]; more: boolean } | Refusal> {
+): Promise<AccountPage | Refusal> {
   const { after, limit, max = MAX_REPLAY_ENTRIES } = options;
   const figures = new Map<string, MemberFigures>([[council, zeroFigures(council)]]);
   const rows: AccountRow[] = [];
@@ -101,6 +115,40 @@ export async function accountPage(
     if (limit !== undefined && rows.length === limit) return { rows, more: true };
     applyEntry(figures, entry);
     rows.push({ entry, ...(reversedBy ? { reversedBy } : {}), ...part, figures: accountFigures(figures.get(council)!) });
+  }
+  return { rows, more: false };
+}
+
+/**
+ * A page of `council`'s account from the figures its entries store: `entries` are
+ * the ledger from right after the cursor (the store's key range from there), each
+ * row's figures the entry's own, so the page costs the same wherever it is. At
+ * most `limit` rows; undefined when an entry the page would show stores no figures
+ * for the council (recorded before entries carried them): the caller then replays
+ * (accountPage). At most `max` entries are read: where the ledger seldom touches
+ * the council the page stops there, shorter (even empty), and continues after the
+ * last entry read.
+ */
+export async function storedAccountPage(
+  entries: Source<RecordedEntry>,
+  council: string,
+  options: { limit: number; max?: number },
+): Promise<AccountPage | undefined> {
+  const { limit, max = MAX_REPLAY_ENTRIES } = options;
+  const rows: AccountRow[] = [];
+  let read = 0;
+  let lastRead: string | undefined;
+  for await (const { entry, reversedBy } of entries) {
+    if (read === max) return { rows, more: true, after: lastRead! };
+    read++;
+    lastRead = entry.id;
+    const part = partOf(entry, council);
+    if (!part) continue;
+    // One more row than the page holds says there is a next page.
+    if (rows.length === limit) return { rows, more: true };
+    const figures = figuresFromRow(council, entry.figuresAfter?.[council]);
+    if (!figures) return undefined;
+    rows.push({ entry, ...(reversedBy ? { reversedBy } : {}), ...part, figures: accountFigures(figures) });
   }
   return { rows, more: false };
 }

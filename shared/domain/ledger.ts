@@ -41,11 +41,26 @@ export interface StoredEntry extends LedgerEntry {
   reason?: string;
   /** Cost: the share agreement version that split it. */
   agreementVersion?: number;
+  /**
+   * The figures, once this entry was applied, of every council it touches (its
+   * council; for a cost or reversal every allocated one), as applyEntry left them
+   * when the entry was recorded (see `figuresAfter`): a council's account reads its
+   * running figures from here instead of replaying the ledger. Absent on entries
+   * recorded before entries carried them.
+   */
+  figuresAfter?: Record<string, FigureRow>;
 }
 
-/** The one list of a member's money figures: stored, replayed, checked and shown. */
+/**
+ * The one list of a member's money figures: stored, replayed, checked and shown.
+ * Ledger entries store figures as rows in this order (FigureRow): append a field,
+ * never reorder (a row of another length reads as absent, and is replayed).
+ */
 export const FIGURE_FIELDS = ['pledgedPence', 'committedPence', 'receivedPence', 'allocatedCostPence', 'allocatedRiskPence'] as const;
 export type FigureField = (typeof FIGURE_FIELDS)[number];
+
+/** A council's figures as a row of FIGURE_FIELDS' values, in that order: how an entry stores them (a third of the size named). */
+export type FigureRow = number[];
 
 export type MemberFigures = { council: string } & Record<FigureField, number>;
 
@@ -136,6 +151,36 @@ export function reverseAllocations(allocations: ReadonlyArray<Allocation>): Allo
   return allocations.map((a) => ({ council: a.council, costPence: 0 - a.costPence, riskPence: 0 - a.riskPence }));
 }
 
+export const figureRow = (f: MemberFigures): FigureRow => FIGURE_FIELDS.map((field) => f[field]);
+
+/** A stored row as figures; undefined when it is not a row of FIGURE_FIELDS (absent, or written with another list). */
+export function figuresFromRow(council: string, row: unknown): MemberFigures | undefined {
+  if (!Array.isArray(row) || row.length !== FIGURE_FIELDS.length || !row.every((v) => Number.isSafeInteger(v))) return undefined;
+  const f = zeroFigures(council);
+  FIGURE_FIELDS.forEach((field, i) => (f[field] = row[i] as number));
+  return f;
+}
+
+/** The councils whose figures applyEntry moves for `entry`: its council, or every allocated one. */
+export function councilsOf(entry: LedgerEntry): string[] {
+  if (entry.type === 'cost' || entry.type === 'cost_reversal') return (entry.allocations ?? []).map((a) => a.council);
+  return entry.council === undefined ? [] : [entry.council];
+}
+
+/**
+ * What an entry stores as `figuresAfter`: the figures of every council it touches,
+ * taken from `figures` right after `applyEntry(figures, entry)` moved them.
+ */
+export function figuresAfter(entry: LedgerEntry, figures: ReadonlyMap<string, MemberFigures>): Record<string, FigureRow> {
+  return Object.fromEntries(
+    councilsOf(entry).map((council) => {
+      const f = figures.get(council);
+      if (f === undefined) throw new Error(`Entry ${entry.id} touches ${council}, whose figures were not applied`);
+      return [council, figureRow(f)];
+    }),
+  );
+}
+
 /** The one place an entry changes member figures. Mutates `figures`. */
 export function applyEntry(figures: Map<string, MemberFigures>, entry: LedgerEntry): void {
   const member = (council: string | undefined): MemberFigures => {
@@ -176,9 +221,48 @@ export function recomputeFigures(entries: ReadonlyArray<LedgerEntry>, councils: 
   return figures;
 }
 
+/**
+ * Every entry's stored figures that a replay of the ledger (oldest first) does
+ * not give: an entry that stores them names exactly the councils it touches, each
+ * with its figures once the entry is applied. Entries that store none (recorded
+ * before entries carried them) are skipped.
+ */
+export function storedFiguresViolations(entries: ReadonlyArray<LedgerEntry & Pick<StoredEntry, 'figuresAfter'>>): string[] {
+  const violations: string[] = [];
+  const figures = new Map<string, MemberFigures>();
+  for (const e of entries) {
+    try {
+      applyEntry(figures, e);
+    } catch {
+      return violations; // checkInvariants reports a ledger that cannot be replayed
+    }
+    if (e.figuresAfter === undefined) continue;
+    const touched = councilsOf(e);
+    const stored = Object.keys(e.figuresAfter);
+    if (stored.length !== touched.length || !touched.every((c) => Object.hasOwn(e.figuresAfter!, c))) {
+      violations.push(`${e.type} ${e.id} stores figures for ${stored.sort().join(',') || 'no council'} but touches ${[...touched].sort().join(',') || 'no council'}`);
+      continue;
+    }
+    for (const council of touched) {
+      const after = figuresFromRow(council, e.figuresAfter[council]);
+      const replayed = figures.get(council)!;
+      if (after === undefined) {
+        violations.push(`${e.type} ${e.id} stores ${council}'s figures as ${JSON.stringify(e.figuresAfter[council])}, not a row of ${FIGURE_FIELDS.length} whole numbers`);
+        continue;
+      }
+      for (const field of FIGURE_FIELDS) {
+        if (after[field] !== replayed[field]) {
+          violations.push(`${e.type} ${e.id} stores ${council} ${field} ${after[field]} after it but the ledger gives ${replayed[field]}`);
+        }
+      }
+    }
+  }
+  return violations;
+}
+
 /** Every broken ledger invariant, in words; empty when all hold. */
 export function checkInvariants(input: {
-  entries: ReadonlyArray<LedgerEntry>;
+  entries: ReadonlyArray<LedgerEntry & Pick<StoredEntry, 'figuresAfter'>>;
   figures: ReadonlyArray<MemberFigures>;
   totals: Pick<PoolTotals, 'receivedPence' | 'spentPence'>;
 }): string[] {
@@ -237,6 +321,8 @@ export function checkInvariants(input: {
       }
     }
   }
+
+  violations.push(...storedFiguresViolations(entries));
 
   const poolCash = receivedPence - spentPence;
   const sumOfBalances = figures.reduce((acc, f) => acc + balancePence(f), 0);

@@ -1,7 +1,8 @@
 /**
  * Money transitions (domain.md, Money), pure. Each builds one immutable ledger
  * entry and moves the members' figures through the one `applyEntry` that the
- * invariant checker replays, so what runs is what the tests prove.
+ * invariant checker replays, so what runs is what the tests prove; the entry keeps
+ * the figures that applyEntry left for the councils it touched (an account's rows).
  */
 import { decodeTime } from 'ulid';
 import { activeAgreement, agreementCoversFundingMembers, fundingMember } from './agreements';
@@ -9,6 +10,7 @@ import {
   applyEntry,
   commitmentConflict,
   FIGURE_FIELDS,
+  figuresAfter,
   figuresAreExact,
   figuresOf,
   type MemberFigures,
@@ -44,7 +46,9 @@ const amountTooLarge = () =>
 
 /**
  * The transition that records `entry`: every member's figures replayed through
- * applyEntry, the members whose figures moved written back, the entry and its events.
+ * applyEntry, the members whose figures moved written back, the entry (carrying
+ * the figures after it of every council it touches, from the same applyEntry) and
+ * its events.
  */
 function entryTransition(state: ChallengeState, entry: StoredEntry, events: PendingEvent[], extra: Partial<Transition> = {}): Decision {
   const figures = new Map<string, MemberFigures>(state.members.map((m) => [m.council, figuresOf(m)]));
@@ -59,7 +63,7 @@ function entryTransition(state: ChallengeState, entry: StoredEntry, events: Pend
     const base = overlay.get(member.council);
     return moved || base ? [{ ...(base ?? member), ...after }] : [];
   });
-  return { ...extra, members, entries: [entry], events };
+  return { ...extra, members, entries: [{ ...entry, figuresAfter: figuresAfter(entry, figures) }], events };
 }
 
 export function setPledge(state: ChallengeState, member: MemberRecord, amountPence: number, ctx: Context): Decision {

@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
 import type middy from '@middy/core';
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { unprocessable } from '../errors';
 import { dynamodb, tableName } from '../store/client';
@@ -36,7 +33,16 @@ const subOf = (event: APIGatewayProxyEventV2) =>
  *   but the marker is there, the first request committed and then died (a crash, a
  *   timeout): the request goes on, and the write path answers from the marker at once.
  */
-export function idempotentPost(): middy.MiddlewareObj<APIGatewayProxyEventV2> {
+/**
+ * Powertools' idempotency middleware, loaded on the first POST rather than at init: a
+ * function's GETs never need it, and a cold start should not pay for it (issue 13).
+ */
+async function powertoolsIdempotency(): Promise<middy.MiddlewareObj> {
+  const [{ IdempotencyConfig }, { DynamoDBPersistenceLayer }, { makeHandlerIdempotent }] = await Promise.all([
+    import('@aws-lambda-powertools/idempotency'),
+    import('@aws-lambda-powertools/idempotency/dynamodb'),
+    import('@aws-lambda-powertools/idempotency/middleware'),
+  ]);
   const persistenceStore = new DynamoDBPersistenceLayer({
     tableName,
     awsSdkV3Client: dynamodb,
@@ -55,7 +61,12 @@ export function idempotentPost(): middy.MiddlewareObj<APIGatewayProxyEventV2> {
       return { ...stored, headers: { ...stored.headers, 'idempotent-replayed': 'true' } };
     },
   });
-  const powertools = makeHandlerIdempotent({ persistenceStore, config, keyPrefix: 'hub' });
+  return makeHandlerIdempotent({ persistenceStore, config, keyPrefix: 'hub' }) as middy.MiddlewareObj;
+}
+
+export function idempotentPost(): middy.MiddlewareObj<APIGatewayProxyEventV2> {
+  let loading: Promise<middy.MiddlewareObj> | undefined;
+  const powertoolsMiddleware = () => (loading ??= powertoolsIdempotency());
   const deferred = new WeakSet<object>();
 
   return {
@@ -68,6 +79,7 @@ export function idempotentPost(): middy.MiddlewareObj<APIGatewayProxyEventV2> {
       }
       try {
         // Powertools keeps the event to hash again when it stores the result: give it a snapshot.
+        const powertools = await powertoolsMiddleware();
         return await powertools.before?.({ ...request, event: { ...request.event } });
       } catch (error) {
         const sub = subOf(request.event);
@@ -82,7 +94,7 @@ export function idempotentPost(): middy.MiddlewareObj<APIGatewayProxyEventV2> {
       // Header middlewares leave `undefined` for headers they remove; the stored copy must be plain data.
       const headers = request.response?.headers as Record<string, unknown> | undefined;
       if (headers) for (const name of Object.keys(headers)) if (headers[name] === undefined) delete headers[name];
-      return powertools.after?.(request);
+      return (await powertoolsMiddleware()).after?.(request);
     },
     onError: async function releaseIdempotencyKey(request) {
       // Powertools deletes the in-progress record on any error. When the error is
@@ -91,7 +103,7 @@ export function idempotentPost(): middy.MiddlewareObj<APIGatewayProxyEventV2> {
       if (deferred.has(request)) return;
       const name = (request.error as Error | null)?.name;
       if (name === 'IdempotencyAlreadyInProgressError' || name === 'IdempotencyValidationError') return;
-      await powertools.onError?.(request);
+      await (await powertoolsMiddleware()).onError?.(request);
     },
   };
 }

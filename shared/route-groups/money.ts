@@ -87,7 +87,8 @@ export const moneyRoutes = defineRoutes({
     method: 'GET', path: '/v1/challenges/{id}/members/{council}/account', fn: 'money', auth: true, tag: 'Money',
     summary:
       "A council's account (active members): every ledger entry that touched it (its pledges, commitments, receipts; costs and reversals that allocate it a part), " +
-      'oldest first, each with its part and its running figures after it; the last row equals its statement row. Paged; the council must be a funding member ' +
+      'oldest first, each with its part and its running figures after it (stored with each entry, so a page reads from its cursor on); the last row equals its statement row. ' +
+      'Paged; a page reads at most 10,000 ledger entries, so for a council few entries touch it may hold fewer rows than `limit` (follow `nextCursor`). The council must be a funding member ' +
       'or hold money in the challenge (404 otherwise). With `Accept: text/csv`: the whole account as CSV (not paged; UTF-8 with BOM, CRLF, header line ' +
       'entryId,recordedAt,type,reference,description,supplier,category,reason,reversesId,reversedBy,amountPence,costPence,riskPence,pledgedPence,' +
       'committedPence,receivedPence,allocatedCostPence,allocatedRiskPence,balancePence,outstandingPence; integer pence)',

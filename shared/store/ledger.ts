@@ -8,6 +8,10 @@
  * - Each entry item carries `seq`, the seq of the event that recorded it: the
  *   ledger "as it stood at seq N" is a range read from the first entry, stopped at
  *   the first entry beyond N (ids and seqs both rise in commit order).
+ * - Each entry item also carries `figuresAfter`, the figures after it of every
+ *   council it touches (domain/ledger.ts): a page of a council's account is a
+ *   range read from its cursor, with no replay (entries written before they
+ *   carried it are replayed instead, domain/account.ts).
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordedEntry } from '../domain/account';
@@ -94,7 +98,7 @@ export async function ledgerPage(challengeId: string, limit: number, cursor: str
   return { items, ...(nextCursor ? { nextCursor } : {}) };
 }
 
-/** Items per Query of a replay: a page of an account or an early statement rarely needs more, and a long replay pays one round trip per 500. */
+/** Items per Query of a replay: an early statement rarely needs more, and a long replay pays one round trip per 500. */
 const REPLAY_PAGE = 500;
 
 /**
@@ -103,9 +107,47 @@ const REPLAY_PAGE = 500;
  * cost comes with the entry that reversed it (its marker sorts right after it),
  * and each entry with the seq of the event that recorded it.
  */
-export async function* ledgerFromStart(challengeId: string): AsyncGenerator<RecordedEntry> {
+export function ledgerFromStart(challengeId: string): AsyncGenerator<RecordedEntry> {
+  return recorded(itemsInRange(keys.challengePartition(challengeId), keys.firstEntrySk, keys.lastEntrySk, { consistent: true, pageSize: REPLAY_PAGE }));
+}
+
+/**
+ * The ledger after entry `afterId` (from its first entry when undefined), oldest
+ * first, as ledgerFromStart gives it: one key range from there, never from the
+ * ledger's start, so where it starts does not change what it costs. The first
+ * Query asks for `firstPage` items (what a page needs), any further one for twice
+ * the one before, up to 500 (the reader found the range sparser than it hoped).
+ */
+export function ledgerAfter(challengeId: string, afterId: string | undefined, firstPage: number): AsyncGenerator<RecordedEntry> {
+  // `ENTRY#<id>#~` sorts after the entry and its `#REVERSED` marker and before every later entry (ids are [0-9A-Z]).
+  const from = afterId === undefined ? keys.firstEntrySk : `${keys.entry(challengeId, afterId).SK}#~`;
+  return recorded(rangeInPages(keys.challengePartition(challengeId), from, keys.lastEntrySk, firstPage));
+}
+
+/** Items of a key range, strongly consistent: a first Query of `firstPage` items, then pages twice as large up to REPLAY_PAGE, each only as the reader asks. */
+async function* rangeInPages(pk: string, from: string, to: string, firstPage: number): AsyncGenerator<Item> {
+  let startKey: Item | undefined;
+  let limit = firstPage;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
+        ConsistentRead: true,
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    yield* page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+    limit = Math.max(limit, Math.min(2 * limit, REPLAY_PAGE));
+  } while (startKey);
+}
+
+/** Entry items (in key order) as recorded entries: each cost with the entry that reversed it (its marker follows it), each entry with its seq. */
+async function* recorded(range: AsyncIterable<Item>): AsyncGenerator<RecordedEntry> {
   let pending: RecordedEntry | undefined;
-  const range = itemsInRange(keys.challengePartition(challengeId), keys.firstEntrySk, keys.lastEntrySk, { consistent: true, pageSize: REPLAY_PAGE });
   for await (const item of range) {
     if (item.kind === KIND.reversalMarker) {
       if (pending && item.costId === pending.entry.id) pending.reversedBy = item.reversalId as string;

@@ -5,11 +5,17 @@
  * `entries` in all.
  *
  * Seeding is direct, for speed: TransactWriteItems of 100 puts of ledger entry items in exactly the
- * shape shared/store/write.ts writes (`ENTRY#<ulid>`, kind `entry`, the entry's fields
- * and its event's seq), each a copy of the real cost entry with a new, later ULID id.
+ * shape shared/store/write.ts writes (`ENTRY#<ulid>`, kind `entry`, the entry's fields,
+ * its event's seq and the figures after it), each a copy of the real cost entry with a new,
+ * later ULID id, its figures moved on from the one before by applyEntry.
  * Their events are not seeded: EVENT# items live in another key range and would only
  * add fan-out work in the background. The members' running figures are left as the
  * API wrote them (the statement is built from them, never from the entries).
+ *
+ * The account is read twice: its first page, and a later page of two rows from a cursor (right
+ * after the lead's first row in the short ledger, half-way along the long one). Both ask for the
+ * same number of rows (`limit=3`, the lead's whole account in the short ledger), so the figure is
+ * the ledger's length alone, not a page of 50 rows against one of 3.
  *
  * Requests alternate between the two challenges (order swapped every pair) through the
  * local hub; the figure is median(large) ÷ median(small), and its min–max over five
@@ -18,6 +24,7 @@
  */
 import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
+import { applyEntry, figuresAfter, figuresFromRow, type StoredEntry } from '../../shared/domain/ledger';
 import { routeList } from '../../shared/routes';
 import type { BenchHub } from './bench-hub';
 import { LEAD } from './bench-hub';
@@ -73,9 +80,17 @@ export async function measureLedgerReads(bench: BenchHub, options: LedgerReadsOp
   if (!cost) throw new Error('no cost entry to copy');
   const next = monotonicFactory();
   const base = Date.parse(cost.recordedAt as string);
+  // Each copy stores the figures after it, as the transition would: the cost's own, moved on by applyEntry once per copy.
+  const figures = new Map(Object.entries((cost.figuresAfter ?? {}) as Record<string, unknown>).flatMap(([c, row]) => {
+    const f = figuresFromRow(c, row);
+    return f ? [[c, f] as const] : [];
+  }));
   const copies = Array.from({ length: entries - real.length }, (_, n) => {
     const id = next(base + 1 + n);
-    return { ...cost, SK: `ENTRY#${id}`, id, recordedAt: new Date(base + 1 + n).toISOString(), description: `Seeded invoice ${n}` };
+    const copy = { ...cost, SK: `ENTRY#${id}`, id, recordedAt: new Date(base + 1 + n).toISOString(), description: `Seeded invoice ${n}` } as unknown as StoredEntry & Record<string, unknown>;
+    if (!cost.figuresAfter) return copy;
+    applyEntry(figures, copy);
+    return { ...copy, figuresAfter: figuresAfter(copy, figures) };
   });
   // 100 puts per TransactWriteItems: DynamoDB Local commits (and fsyncs) once per request, so this is 4× fewer than BatchWriteItem's 25.
   const batches = Array.from({ length: Math.ceil(copies.length / 100) }, (_, i) => copies.slice(i * 100, i * 100 + 100));
@@ -100,11 +115,30 @@ export async function measureLedgerReads(bench: BenchHub, options: LedgerReadsOp
     return performance.now() - t;
   };
   const hasAccount = routeList.some((r) => r.method === 'GET' && r.path === '/v1/challenges/{id}/members/{council}/account');
+  // A later page of the lead's account, two rows from a cursor: in the short ledger right after its first row (its
+  // pledge), in the long one half-way along (after the seeded copy in the middle), so both pages hold two rows.
+  const { encodeCursor } = await import('../../shared/store/cursor');
+  const laterCursor = new Map<string, string>();
+  if (hasAccount) {
+    const first = await bench.call('GET', `/v1/challenges/${small}/members/${LEAD}/account?limit=1`, { token: officer });
+    if (first.status !== 200 || !first.body.items?.[0]) throw new Error(`account: ${first.status} ${JSON.stringify(first.body).slice(0, 300)}`);
+    laterCursor.set(small, encodeCursor({ id: first.body.items[0].entry.id as string })!);
+    laterCursor.set(large, encodeCursor({ id: copies[copies.length >> 1]!.id })!);
+  }
   const reads: Array<{ read: string; at: (id: string) => () => Promise<number>; pairs: number }> = [
     { read: 'GET statement', at: (id) => () => get(`/v1/challenges/${id}/statement`), pairs },
     { read: 'GET challenge', at: (id) => () => get(`/v1/challenges/${id}`), pairs },
     { read: 'GET members', at: (id) => () => get(`/v1/challenges/${id}/members`), pairs },
-    ...(hasAccount ? [{ read: 'GET members/{council}/account (first page)', at: (id: string) => () => get(`/v1/challenges/${id}/members/${LEAD}/account`), pairs: Math.ceil(pairs / 6) }] : []),
+    ...(hasAccount
+      ? [
+          { read: 'GET members/{council}/account (first page, 3 rows)', at: (id: string) => () => get(`/v1/challenges/${id}/members/${LEAD}/account?limit=3`), pairs: Math.ceil(pairs / 6) },
+          {
+            read: 'GET members/{council}/account (later page, 2 rows)',
+            at: (id: string) => () => get(`/v1/challenges/${id}/members/${LEAD}/account?limit=2&cursor=${laterCursor.get(id)}`),
+            pairs: Math.ceil(pairs / 6),
+          },
+        ]
+      : []),
     { read: "  state Query, SK BETWEEN 'S#A' AND 'S#~' (the store's)", at: (id) => query(id, 'SK BETWEEN :a AND :b', { ':a': 'S#A', ':b': 'S#~' }), pairs },
     { read: "  state Query, begins_with(SK, 'S#') (before)", at: (id) => query(id, 'begins_with(SK, :p)', { ':p': 'S#' }), pairs },
   ];

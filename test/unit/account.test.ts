@@ -8,8 +8,9 @@ import {
   figuresAt,
   partOf,
   type RecordedEntry,
+  storedAccountPage,
 } from '../../shared/domain/account';
-import { recomputeFigures, type StoredEntry } from '../../shared/domain/ledger';
+import { applyEntry, figuresAfter, type MemberFigures, recomputeFigures, type StoredEntry } from '../../shared/domain/ledger';
 import { ACCOUNT_CSV_COLUMNS, accountCsv } from '../../shared/domain/statement';
 import { isRefusal, type Refusal } from '../../shared/domain/transition';
 import { sampleEvents } from '../../events/sample-events';
@@ -151,6 +152,89 @@ describe('accountPage: running figures replayed through applyEntry', () => {
     const figures = ok(await figuresAt(legacy, { seq: 8, entrySeqs }));
     expect(figures.get(A)).toMatchObject({ pledgedPence: 1_000, committedPence: 800, receivedPence: 300 });
     expect(figures.get(B)).toMatchObject({ pledgedPence: 500, committedPence: 0 });
+  });
+});
+
+describe('storedAccountPage: the figures each entry stored, read from the cursor; a replay where they are missing', () => {
+  const pledges: RecordedEntry[] = [
+    { entry: entry({ type: 'pledge', council: A, amountPence: 1_000, previousPence: 0 }) },
+    { entry: entry({ type: 'pledge', council: B, amountPence: 500, previousPence: 0 }) },
+    { entry: entry({ type: 'commitment', council: A, amountPence: 800 }) },
+    { entry: entry({ type: 'receipt', council: A, amountPence: 300 }) },
+    { entry: entry({ type: 'cost', amountPence: 900, allocations: [{ council: A, costPence: 600, riskPence: 0 }, { council: B, costPence: 200, riskPence: 100 }] }), reversedBy: id(999) },
+    { entry: entry({ type: 'commitment', council: B, amountPence: 100 }) },
+    { entry: entry({ type: 'cost', amountPence: 50, allocations: [{ council: A, costPence: 0, riskPence: 0 }, { council: B, costPence: 50, riskPence: 0 }] }) },
+    { entry: entry({ type: 'receipt', council: A, amountPence: 100 }) },
+  ];
+  /** Each entry with the figures after it, as the transition stores them (applyEntry, then figuresAfter). */
+  const stored = (ledger: readonly RecordedEntry[]): RecordedEntry[] => {
+    const figures = new Map<string, MemberFigures>();
+    return ledger.map((r) => {
+      applyEntry(figures, r.entry);
+      return { ...r, entry: { ...r.entry, figuresAfter: figuresAfter(r.entry, figures) } };
+    });
+  };
+  const ledger = stored(pledges);
+  const after = (cursor: string | undefined) => (cursor === undefined ? ledger : ledger.filter((r) => r.entry.id > cursor));
+
+  it('gives the rows the replay gives, page by page, reading only from the cursor', async () => {
+    for (const council of [A, B]) {
+      const replayed = ok(await accountPage(ledger, council)).rows;
+      for (const limit of [1, 2, 3, 10]) {
+        const rows = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const page = (await storedAccountPage(after(cursor), council, { limit }))!;
+          expect(page.rows.length).toBeLessThanOrEqual(limit);
+          expect(page).toEqual(ok(await accountPage(ledger, council, { limit, after: cursor })));
+          rows.push(...page.rows);
+          if (!page.more) break;
+          cursor = page.rows.at(-1)!.entry.id;
+        }
+        expect(rows).toEqual(replayed);
+      }
+    }
+    // A's part of the second cost is zero: not a row of its account.
+    expect(ok(await accountPage(ledger, A)).rows.map((r) => r.entry.id)).not.toContain(ledger[6]!.entry.id);
+  });
+
+  it('stops at one row past the page, and at its read bound with a shorter page that continues after the last entry read', async () => {
+    let pulled = 0;
+    async function* source() {
+      for (const r of ledger) {
+        pulled++;
+        yield r;
+      }
+    }
+    expect((await storedAccountPage(source(), A, { limit: 1 }))!.rows).toHaveLength(1);
+    expect(pulled).toBe(3); // A's pledge, B's pledge (skipped), A's commitment (the look past the page)
+    // B is touched by entries 2, 5, 6 and 7: a bound of 3 entries read gives its first row only, continuing after entry 3.
+    const short = (await storedAccountPage(ledger, B, { limit: 10, max: 3 }))!;
+    expect(short).toEqual({ rows: [expect.objectContaining({ entry: ledger[1]!.entry })], more: true, after: ledger[2]!.entry.id });
+    // Nothing of B's in the entries read: an empty page that still goes on.
+    expect(await storedAccountPage(after(ledger[1]!.entry.id), B, { limit: 10, max: 2 })).toEqual({ rows: [], more: true, after: ledger[3]!.entry.id });
+  });
+
+  it('is undefined (replay instead) when an entry the page shows has no stored figures for the council, as entries recorded before they carried them', async () => {
+    const legacy = (k: number, drop?: string) => ledger.map((r, i) => {
+      if (i !== k) return r;
+      const { figuresAfter: stored, ...entry } = r.entry;
+      if (drop === undefined) return { ...r, entry };
+      const { [drop]: _gone, ...rest } = stored!;
+      return { ...r, entry: { ...entry, figuresAfter: rest } };
+    });
+    expect(await storedAccountPage(legacy(2), A, { limit: 10 })).toBeUndefined();
+    expect(await storedAccountPage(legacy(4, B), B, { limit: 10 })).toBeUndefined();
+    expect(await storedAccountPage(ledger.map((r) => ({ ...r, entry: { ...r.entry, figuresAfter: { [A]: [1, 2, 3] } } })), A, { limit: 10 })).toBeUndefined();
+    // Entries the page does not show need none: another council's, A's beyond the page (its look past it), or before the cursor.
+    expect(await storedAccountPage(legacy(1), A, { limit: 10 })).toBeDefined();
+    expect(await storedAccountPage(legacy(4, B), A, { limit: 10 })).toBeDefined();
+    expect((await storedAccountPage(legacy(2), A, { limit: 1 }))!.more).toBe(true);
+    expect(await storedAccountPage(legacy(2).filter((r) => r.entry.id > ledger[2]!.entry.id), A, { limit: 10 })).toBeDefined();
+    // And the replay of such a ledger gives exactly what the stored figures give.
+    for (const council of [A, B]) {
+      expect(ok(await accountPage(legacy(2), council)).rows.map((r) => r.figures)).toEqual(ok(await accountPage(ledger, council)).rows.map((r) => r.figures));
+    }
   });
 });
 
