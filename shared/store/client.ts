@@ -46,9 +46,16 @@ export async function* itemsInRange(
   pk: string,
   from: string,
   to: string,
-  options: { consistent?: boolean; pageSize?: number; attributes?: readonly string[] } = {},
+  options: {
+    consistent?: boolean;
+    pageSize?: number;
+    /** Each further Query asks for twice the items of the one before, up to this (a short read stays short, a long one takes big pages). */
+    growPageTo?: number;
+    attributes?: readonly string[];
+  } = {},
 ): AsyncGenerator<Item> {
   let startKey: Item | undefined;
+  let limit = options.pageSize;
   do {
     const page = await documents.send(
       new QueryCommand({
@@ -56,12 +63,13 @@ export async function* itemsInRange(
         KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
         ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
         ConsistentRead: options.consistent ?? false,
-        ...(options.pageSize ? { Limit: options.pageSize } : {}),
+        ...(limit ? { Limit: limit } : {}),
         ...(options.attributes ? projection(options.attributes) : {}),
         ExclusiveStartKey: startKey,
       }),
     );
     yield* page.Items ?? [];
     startKey = page.LastEvaluatedKey;
+    if (limit && options.growPageTo) limit = Math.max(limit, Math.min(2 * limit, options.growPageTo));
   } while (startKey);
 }

@@ -121,28 +121,8 @@ export function ledgerFromStart(challengeId: string): AsyncGenerator<RecordedEnt
 export function ledgerAfter(challengeId: string, afterId: string | undefined, firstPage: number): AsyncGenerator<RecordedEntry> {
   // `ENTRY#<id>#~` sorts after the entry and its `#REVERSED` marker and before every later entry (ids are [0-9A-Z]).
   const from = afterId === undefined ? keys.firstEntrySk : `${keys.entry(challengeId, afterId).SK}#~`;
-  return recorded(rangeInPages(keys.challengePartition(challengeId), from, keys.lastEntrySk, firstPage));
-}
-
-/** Items of a key range, strongly consistent: a first Query of `firstPage` items, then pages twice as large up to REPLAY_PAGE, each only as the reader asks. */
-async function* rangeInPages(pk: string, from: string, to: string, firstPage: number): AsyncGenerator<Item> {
-  let startKey: Item | undefined;
-  let limit = firstPage;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
-        ConsistentRead: true,
-        Limit: limit,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    yield* page.Items ?? [];
-    startKey = page.LastEvaluatedKey;
-    limit = Math.max(limit, Math.min(2 * limit, REPLAY_PAGE));
-  } while (startKey);
+  // A first Query of `firstPage` items, then pages twice as large up to REPLAY_PAGE, each only as the reader asks.
+  return recorded(itemsInRange(keys.challengePartition(challengeId), from, keys.lastEntrySk, { consistent: true, pageSize: firstPage, growPageTo: REPLAY_PAGE }));
 }
 
 /** Entry items (in key order) as recorded entries: each cost with the entry that reversed it (its marker follows it), each entry with its seq. */

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Group } from '../../shared/auth';
 import { startHub, type RunningHub } from '../../infra/local/hub';
 import { freePort } from '../support/ports';
+import { callJson } from '../support/http';
 
 export const BENCH_TABLE = 'council-hub-bench';
 
@@ -67,20 +68,7 @@ export async function startBenchHub(): Promise<BenchHub> {
       if (!t) tokens.set(key, (t = await bench.token({ council, groups: [group] })));
       return t;
     },
-    async call(method, path, { token, body, headers = {}, base = hub.url } = {}) {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...headers,
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await res.text();
-      const type = res.headers.get('content-type') ?? '';
-      return { status: res.status, headers: res.headers, body: type.includes('json') && text ? JSON.parse(text) : text };
-    },
+    call: (method, path, { base = hub.url, ...request } = {}) => callJson(method, `${base}${path}`, request),
     async consortium(title) {
       const must = async (what: string, status: number, answer: Promise<Answer>) => {
         const a = await answer;

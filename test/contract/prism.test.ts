@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeList } from '../../shared/routes';
 import { startTestHub, type TestHub } from '../support/hub';
+import { callJson } from '../support/http';
 import { freePort } from '../support/ports';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { type Exchange, runStory } from './story';
@@ -77,20 +78,7 @@ describe('the API through a validating proxy (Stoplight Prism 5, proxy --errors)
     const exchanges = await runStory({
       webhookUrl: `${receiver.url}/story`,
       token: (claims) => hub.token(claims),
-      async call(step, method, path, { token, body, headers = {} } = {}) {
-        const response = await fetch(`${prismUrl}${path}`, {
-          method,
-          headers: {
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-            ...headers,
-          },
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        });
-        const text = await response.text();
-        const type = response.headers.get('content-type') ?? '';
-        return { step, method, path, requestBody: body, status: response.status, headers: response.headers, body: type.includes('json') && text ? JSON.parse(text) : text };
-      },
+      call: async (step, method, path, request = {}) => ({ step, method, path, requestBody: request.body, ...(await callJson(method, `${prismUrl}${path}`, request)) }),
     });
 
     const complaints = exchanges.flatMap((e) => {

@@ -12,6 +12,7 @@ import { startHub } from '../../infra/local/hub';
 import type { ApiExample } from '../../shared/openapi-examples';
 import { routeList } from '../../shared/routes';
 import { freePort } from '../support/ports';
+import { callJson } from '../support/http';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { runStory } from './story';
 
@@ -30,16 +31,7 @@ try {
   const exchanges = await runStory({
     webhookUrl: `${receiver.url}/examples`,
     token: ({ council, groups, sub }) => hub.keys.sign({ sub: sub ?? 'examples', ...(council ? { council } : {}), groups }),
-    async call(step, method, path, { token, body, headers = {} } = {}) {
-      const response = await fetch(`${hub.url}${path}`, {
-        method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await response.text();
-      const json = (response.headers.get('content-type') ?? '').startsWith('application/json') && text;
-      return { step, method, path, requestBody: body, status: response.status, headers: response.headers, body: json ? JSON.parse(text) : text };
-    },
+    call: async (step, method, path, request = {}) => ({ step, method, path, requestBody: request.body, ...(await callJson(method, `${hub.url}${path}`, request)) }),
   });
   const examples: Record<string, ApiExample> = {};
   for (const route of routeList.filter((r) => r.openApi !== false)) {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { Group } from '../../shared/auth';
 import { startHub, type RunningHub } from '../../infra/local/hub';
+import { callJson } from './http';
 
 export interface TestHub extends RunningHub {
   tableName: string;
@@ -45,19 +46,6 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     tableName,
     token: ({ council, groups, sub }) =>
       hub.keys.sign({ sub: sub ?? `user-${council ?? 'admin'}-${groups.join('-')}`, ...(council ? { council } : {}), groups }),
-    async call(method, path, { token, body, headers = {} } = {}) {
-      const response = await fetch(`${hub.url}${path}`, {
-        method,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...headers,
-        },
-        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-      });
-      const text = await response.text();
-      const type = response.headers.get('content-type') ?? '';
-      return { status: response.status, headers: response.headers, body: type.includes('json') && text ? JSON.parse(text) : text };
-    },
+    call: (method, path, request) => callJson(method, `${hub.url}${path}`, request),
   };
 }
