@@ -18,11 +18,26 @@ import { runStory } from './story';
 
 const OUT = new URL('../../shared/openapi-examples.json', import.meta.url);
 
-/** A list keeps two items (a package one release): enough to show the shape, small enough to ship in the document. */
+/** A signing secret in the shape the hub issues, that nobody holds (the example must not carry a live one). */
+const EXAMPLE_SECRET = `whsec_${Buffer.alloc(32).toString('base64')}`;
+
+/**
+ * A list keeps two items (a package one release): enough to show the shape, small enough to
+ * ship in the document. A secret is replaced, and its hint with it.
+ */
 function trimmed(body: any): unknown {
-  if (Array.isArray(body?.items)) return { ...body, items: body.items.slice(0, 2) };
+  if (Array.isArray(body?.items)) return withExampleSecret({ ...body, items: body.items.slice(0, 2) });
   if (Array.isArray(body?.releases)) return { ...body, releases: body.releases.slice(0, 1) };
-  return body;
+  return withExampleSecret(body);
+}
+
+/** Every `secret` and `secretHint` in a body, as they would be for EXAMPLE_SECRET. */
+function withExampleSecret(value: any): any {
+  if (Array.isArray(value)) return value.map(withExampleSecret);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, k === 'secret' ? EXAMPLE_SECRET : k === 'secretHint' ? `whsec_…${EXAMPLE_SECRET.slice(-4)}` : withExampleSecret(v)]),
+  );
 }
 
 const receiver = await new WebhookReceiver().start();
