@@ -45,8 +45,15 @@ const GENERIC_MEANING: Record<number, string> = {
   503: 'Nothing was decided twice: retry after `Retry-After` (with the same Idempotency-Key)',
 };
 
-/** Every problem the operation can answer, by status, ascending. */
+/** Every problem the operation can answer, by status, ascending (worked out once per route: the middleware asks on every problem). */
 export function problemAnswers(route: RouteSpec): ProblemAnswer[] {
+  let answers = answersByRoute.get(route);
+  if (!answers) answersByRoute.set(route, (answers = answersOf(route)));
+  return answers;
+}
+const answersByRoute = new WeakMap<RouteSpec, ProblemAnswer[]>();
+
+function answersOf(route: RouteSpec): ProblemAnswer[] {
   const byStatus = new Map<number, { codes: Set<ProblemCode>; codeOptional: boolean }>();
   const add = (status: number, codes: readonly ProblemCode[] = [], codeOptional = false) => {
     const entry = byStatus.get(status) ?? { codes: new Set(), codeOptional: false };
