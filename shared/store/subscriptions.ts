@@ -4,7 +4,7 @@
  * subscriptions are a Query on GSI1 `SUBSCRIPTIONS#<council>`.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { subscriptionWants } from '../fanout/matching';
 import type { EventEnvelope } from '../schemas/events';
 import type { DeliveryAttempt } from '../schemas/subscription';
@@ -129,46 +129,38 @@ export async function deleteSubscription(id: string, council: string): Promise<b
   }
 }
 
+type SubscriptionUpdate = Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;
+
 /**
- * Replaces the secret in one conditional update: the current secret becomes the
- * previous one, valid until `previousUntil`. (A second rotation inside that window
- * ends the first one's overlap: only the latest two secrets are ever valid.)
+ * One conditional update of a subscription item: the item as it is after it, or
+ * undefined when the condition did not hold (and nothing was written).
  */
-export async function rotateSecret(
-  id: string,
-  council: string,
-  secret: string,
-  now: string,
-  previousUntil: string,
-): Promise<SubscriptionRecord | undefined> {
+async function updateIf(id: string, update: SubscriptionUpdate): Promise<Record<string, unknown> | undefined> {
   try {
-    const { Attributes } = await documents.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: keys.subscription(id),
-        UpdateExpression: 'SET previousSecret = secret, secret = :s, previousSecretExpiresAt = :until, updatedAt = :now',
-        ConditionExpression: 'attribute_exists(PK) AND council = :c',
-        ExpressionAttributeValues: { ':s': secret, ':until': previousUntil, ':now': now, ':c': council },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return Attributes ? asRecord(Attributes) : undefined;
+    const { Attributes } = await documents.send(new UpdateCommand({ TableName: tableName, Key: keys.subscription(id), ReturnValues: 'ALL_NEW', ...update }));
+    return Attributes ?? {};
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return undefined;
     throw error;
   }
 }
 
-/** Runs a conditional write; false when its condition did not hold (and nothing was written). */
-async function ifCondition(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
-}
+const updatedRecord = async (id: string, update: SubscriptionUpdate) => {
+  const item = await updateIf(id, update);
+  return item ? asRecord(item) : undefined;
+};
+
+/**
+ * Replaces the secret in one conditional update: the current secret becomes the
+ * previous one, valid until `previousUntil`. (A second rotation inside that window
+ * ends the first one's overlap: only the latest two secrets are ever valid.)
+ */
+export const rotateSecret = (id: string, council: string, secret: string, now: string, previousUntil: string): Promise<SubscriptionRecord | undefined> =>
+  updatedRecord(id, {
+    UpdateExpression: 'SET previousSecret = secret, secret = :s, previousSecretExpiresAt = :until, updatedAt = :now',
+    ConditionExpression: 'attribute_exists(PK) AND council = :c',
+    ExpressionAttributeValues: { ':s': secret, ':until': previousUntil, ':now': now, ':c': council },
+  });
 
 /**
  * 410 Gone or retries exhausted: the subscription stops; later deliveries for it are
@@ -176,101 +168,62 @@ async function ifCondition(write: () => Promise<unknown>): Promise<boolean> {
  * when it was already disabled (or is gone).
  */
 export async function disableSubscription(id: string, reason: string, now: string, missedSince: string): Promise<boolean> {
-  return ifCondition(() =>
-    documents.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: keys.subscription(id),
-        UpdateExpression: 'SET #status = :disabled, disabledReason = :reason, disabledAt = :now, missedSince = :missed, updatedAt = :now',
-        ConditionExpression: 'attribute_exists(PK) AND #status = :active',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':reason': reason, ':now': now, ':missed': missedSince },
-      }),
-    ),
-  );
+  const disabled = await updateIf(id, {
+    UpdateExpression: 'SET #status = :disabled, disabledReason = :reason, disabledAt = :now, missedSince = :missed, updatedAt = :now',
+    ConditionExpression: 'attribute_exists(PK) AND #status = :active',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':reason': reason, ':now': now, ':missed': missedSince },
+  });
+  return disabled !== undefined;
 }
 
 /** A delivery dropped because the subscription is disabled: what it missed starts no later than this event. */
 export async function noteMissedEvent(id: string, occurredAt: string): Promise<void> {
-  await ifCondition(() =>
-    documents.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: keys.subscription(id),
-        UpdateExpression: 'SET missedSince = :t',
-        // ISO times in one format sort as text.
-        ConditionExpression: '#status = :disabled AND (attribute_not_exists(missedSince) OR missedSince > :t)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':disabled': 'disabled', ':t': occurredAt },
-      }),
-    ),
-  );
+  await updateIf(id, {
+    UpdateExpression: 'SET missedSince = :t',
+    // ISO times in one format sort as text.
+    ConditionExpression: '#status = :disabled AND (attribute_not_exists(missedSince) OR missedSince > :t)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':disabled': 'disabled', ':t': occurredAt },
+  });
 }
 
 /**
  * Turns a disabled subscription of `council` back on, forgetting why it stopped and
  * any replay that was in flight. Undefined when it is not (or no longer) disabled, or not the council's.
  */
-export async function enableSubscription(id: string, council: string, now: string): Promise<SubscriptionRecord | undefined> {
-  let enabled: SubscriptionRecord | undefined;
-  await ifCondition(async () => {
-    const { Attributes } = await documents.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: keys.subscription(id),
-        UpdateExpression: 'SET #status = :active, updatedAt = :now REMOVE disabledAt, disabledReason, missedSince, #replay',
-        ConditionExpression: 'attribute_exists(PK) AND council = :c AND #status = :disabled',
-        ExpressionAttributeNames: { '#status': 'status', '#replay': 'replay' },
-        ExpressionAttributeValues: { ':active': 'active', ':disabled': 'disabled', ':now': now, ':c': council },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    enabled = Attributes ? asRecord(Attributes) : undefined;
+export const enableSubscription = (id: string, council: string, now: string): Promise<SubscriptionRecord | undefined> =>
+  updatedRecord(id, {
+    UpdateExpression: 'SET #status = :active, updatedAt = :now REMOVE disabledAt, disabledReason, missedSince, #replay',
+    ConditionExpression: 'attribute_exists(PK) AND council = :c AND #status = :disabled',
+    ExpressionAttributeNames: { '#status': 'status', '#replay': 'replay' },
+    ExpressionAttributeValues: { ':active': 'active', ':disabled': 'disabled', ':now': now, ':c': council },
   });
-  return enabled;
-}
 
 /**
  * Takes the subscription's replay lock: one conditional update, which holds only while
  * the subscription is the council's, active, and has no replay running (none, or the
  * last one finished or expired). Undefined when it does not hold.
  */
-export async function startReplay(id: string, council: string, replay: ReplayState): Promise<SubscriptionRecord | undefined> {
-  let started: SubscriptionRecord | undefined;
-  await ifCondition(async () => {
-    const { Attributes } = await documents.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: keys.subscription(id),
-        UpdateExpression: 'SET #replay = :replay',
-        ConditionExpression:
-          'attribute_exists(PK) AND council = :c AND #status = :active AND ' +
-          '(attribute_not_exists(#replay) OR #replay.#finished >= #replay.#events OR #replay.#expiresAt <= :now)',
-        // Aliased throughout: several of these names are, or may become, DynamoDB reserved words.
-        ExpressionAttributeNames: { '#status': 'status', '#replay': 'replay', '#finished': 'finished', '#events': 'events', '#expiresAt': 'expiresAt' },
-        ExpressionAttributeValues: { ':replay': replay, ':c': council, ':active': 'active', ':now': replay.startedAt },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    started = Attributes ? asRecord(Attributes) : undefined;
+export const startReplay = (id: string, council: string, replay: ReplayState): Promise<SubscriptionRecord | undefined> =>
+  updatedRecord(id, {
+    UpdateExpression: 'SET #replay = :replay',
+    ConditionExpression:
+      'attribute_exists(PK) AND council = :c AND #status = :active AND ' +
+      '(attribute_not_exists(#replay) OR #replay.#finished >= #replay.#events OR #replay.#expiresAt <= :now)',
+    // Aliased throughout: several of these names are, or may become, DynamoDB reserved words.
+    ExpressionAttributeNames: { '#status': 'status', '#replay': 'replay', '#finished': 'finished', '#events': 'events', '#expiresAt': 'expiresAt' },
+    ExpressionAttributeValues: { ':replay': replay, ':c': council, ':active': 'active', ':now': replay.startedAt },
   });
-  return started;
-}
 
 /** Releases the lock of replay `replayId` (a replay that could not queue its deliveries). */
 export async function endReplay(id: string, replayId: string): Promise<void> {
-  await ifCondition(() =>
-    documents.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: keys.subscription(id),
-        UpdateExpression: 'REMOVE #replay',
-        ConditionExpression: '#replay.replayId = :r',
-        ExpressionAttributeNames: { '#replay': 'replay' },
-        ExpressionAttributeValues: { ':r': replayId },
-      }),
-    ),
-  );
+  await updateIf(id, {
+    UpdateExpression: 'REMOVE #replay',
+    ConditionExpression: '#replay.replayId = :r',
+    ExpressionAttributeNames: { '#replay': 'replay' },
+    ExpressionAttributeValues: { ':r': replayId },
+  });
 }
 
 /**
@@ -280,22 +233,15 @@ export async function endReplay(id: string, replayId: string): Promise<void> {
  * it is not a ledger of them.
  */
 export async function replayDeliveryFinished(id: string, replayId: string): Promise<void> {
-  let after: ReplayState | undefined;
-  await ifCondition(async () => {
-    const { Attributes } = await documents.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: keys.subscription(id),
-        UpdateExpression: 'SET #replay.#finished = #replay.#finished + :one',
-        ConditionExpression: '#replay.replayId = :r',
-        ExpressionAttributeNames: { '#replay': 'replay', '#finished': 'finished' },
-        ExpressionAttributeValues: { ':one': 1, ':r': replayId },
-        // UPDATED_NEW would return only replay.finished; the total is needed too.
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    after = Attributes?.replay as ReplayState | undefined;
-  });
+  // The whole item comes back (UPDATED_NEW would return only replay.finished; the total is needed too).
+  const after = (
+    await updateIf(id, {
+      UpdateExpression: 'SET #replay.#finished = #replay.#finished + :one',
+      ConditionExpression: '#replay.replayId = :r',
+      ExpressionAttributeNames: { '#replay': 'replay', '#finished': 'finished' },
+      ExpressionAttributeValues: { ':one': 1, ':r': replayId },
+    })
+  )?.replay as ReplayState | undefined;
   if (after && after.finished >= after.events) await endReplay(id, replayId);
 }
 
