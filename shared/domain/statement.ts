@@ -4,7 +4,7 @@
 // Pure: the handler reads the figures and council names.
 
 import type { AccountRow } from './account';
-import { balancePence, type MemberFigures, outstandingPence, type PoolTotals } from './ledger';
+import { balancePence, FIGURE_FIELDS, type MemberFigures, outstandingPence, type PoolTotals } from './ledger';
 import type { Share } from './shares';
 import { type Refusal, refuse } from './transition';
 
@@ -89,19 +89,16 @@ export function buildStatement(input: {
   };
 }
 
+/** A member's figures as CSV columns: the one figure list (FIGURE_FIELDS), then what follows from it. */
+const FIGURE_COLUMNS = [...FIGURE_FIELDS, 'balancePence', 'outstandingPence'] as const;
+
 export const CSV_COLUMNS = [
   'council',
   'name',
   'role',
   'costBps',
   'riskBps',
-  'pledgedPence',
-  'committedPence',
-  'receivedPence',
-  'allocatedCostPence',
-  'allocatedRiskPence',
-  'balancePence',
-  'outstandingPence',
+  ...FIGURE_COLUMNS,
 ] as const;
 
 /** A cell a spreadsheet would run as a formula (OWASP: = + - @, and tab / CR that some apps strip first). */
@@ -190,13 +187,7 @@ export const ACCOUNT_CSV_COLUMNS = [
   'amountPence',
   'costPence',
   'riskPence',
-  'pledgedPence',
-  'committedPence',
-  'receivedPence',
-  'allocatedCostPence',
-  'allocatedRiskPence',
-  'balancePence',
-  'outstandingPence',
+  ...FIGURE_COLUMNS,
 ] as const;
 
 /**

@@ -10,6 +10,7 @@ import { localClient } from '../../infra/local/dynamodb-local';
 import { CORS } from '../../shared/http/cors';
 import { COUNCILS, registerCouncils } from '../support/councils';
 import { startTestHub, type TestHub } from '../support/hub';
+import { expectProblem } from '../support/problems';
 
 const { birmingham, coventry } = COUNCILS;
 const B = birmingham.code;
@@ -20,17 +21,6 @@ let hub: TestHub;
 let officerB: string;
 let officerC: string;
 let admin: string;
-
-type Res = { status: number; headers: Headers; body: any };
-
-function expectProblem(res: Res, status: number, code?: string) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.headers.get('content-type')).toBe('application/problem+json');
-  expect(res.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
-  if (code) expect(res.body.code).toBe(code);
-  expect(res.headers.get('access-control-allow-origin')).toBe('*');
-  return res.body;
-}
 
 /** Every item of the hub's table, as text: to show a refused write left nothing behind. */
 async function tableText(): Promise<string> {

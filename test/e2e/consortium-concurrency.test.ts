@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateKeys } from '../../infra/local/auth';
 import { startTestHub, type TestHub } from '../support/hub';
 import { freePort } from '../support/ports';
-import { COUNCILS, registerCouncils, syntheticCouncils } from '../support/councils';
+import { COUNCILS, officerTokens, registerCouncils, syntheticCouncils } from '../support/councils';
 
 /**
  * Many councils acting on one challenge at once: every change lands exactly
@@ -51,7 +51,7 @@ beforeAll(async () => {
   const all = [birmingham, ...crowd, ...capped, lone];
   // Councils are independent items: register them in a few parallel streams.
   await Promise.all([0, 1, 2, 3].map((lane) => registerCouncils(hub, all.filter((_, i) => i % 4 === lane))));
-  for (const c of all) officer[c.code] = await hub.token({ council: c.code, groups: ['officer'], sub: `officer-${c.code}` });
+  Object.assign(officer, await officerTokens(hub, all));
 });
 afterAll(() => hub?.stop());
 

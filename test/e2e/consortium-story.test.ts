@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../support/hub';
-import { COUNCILS, registerCouncils } from '../support/councils';
+import { COUNCILS, officerTokens, registerCouncils } from '../support/councils';
 
 const { birmingham, coventry, westminster, plymouth, dudley } = COUNCILS;
 let hub: TestHub;
@@ -9,9 +9,7 @@ const officers: Record<string, string> = {};
 beforeAll(async () => {
   hub = await startTestHub();
   await registerCouncils(hub, [birmingham, coventry, westminster, plymouth, dudley]);
-  for (const c of [birmingham, coventry, westminster, plymouth, dudley]) {
-    officers[c.code] = await hub.token({ council: c.code, groups: ['officer'], sub: `officer-${c.code}` });
-  }
+  Object.assign(officers, await officerTokens(hub, [birmingham, coventry, westminster, plymouth, dudley]));
 });
 afterAll(() => hub?.stop());
 

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../support/hub';
+import { expectProblem } from '../support/problems';
 import { COUNCILS, registerCouncils, syntheticCouncils } from '../support/councils';
 import { expectLedgerSound, readLedger } from '../support/invariants';
 import { agreeShares, Callers, formConsortium, join } from '../support/money';
@@ -23,18 +24,6 @@ let callers: Callers;
 let id: string;
 let costId: string;
 let pledgeEntryId: string;
-
-type Res = { status: number; headers: Headers; body: any };
-
-function expectProblem(res: Res, status: number, code?: string) {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.headers.get('content-type')).toBe('application/problem+json');
-  expect(res.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
-  if (code) expect(res.body.code).toBe(code);
-  // Every 422 names what is wrong in `errors` (api.md).
-  if (status === 422) expect(res.body.errors?.length).toBeGreaterThan(0);
-  return res.body;
-}
 
 const as = async (council: string, group: 'officer' | 'finance') => callers.token(council, group);
 const call = async (council: string, group: 'officer' | 'finance', method: string, path: string, body?: unknown, headers?: Record<string, string>) =>

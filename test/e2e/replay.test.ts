@@ -12,7 +12,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClient } from '../../infra/local/dynamodb-local';
 import type { HubEvent } from '../../shared/schemas/events';
-import { COUNCILS, registerCouncils } from '../support/councils';
+import { COUNCILS, officerTokens, registerCouncils } from '../support/councils';
 import { startTestHub, type TestHub } from '../support/hub';
 import { eventually, WebhookReceiver } from '../support/webhook-receiver';
 
@@ -29,9 +29,7 @@ beforeAll(async () => {
   hub = await startTestHub();
   table = DynamoDBDocumentClient.from(localClient(hub.dynamodbEndpoint));
   await registerCouncils(hub, [birmingham, coventry, westminster, plymouth]);
-  for (const c of [birmingham, coventry, westminster, plymouth]) {
-    officers[c.code] = await hub.token({ council: c.code, groups: ['officer'], sub: `officer-${c.code}` });
-  }
+  Object.assign(officers, await officerTokens(hub, [birmingham, coventry, westminster, plymouth]));
   reader = await hub.token({ council: coventry.code, groups: [], sub: 'reader-coventry' });
 });
 afterAll(async () => {

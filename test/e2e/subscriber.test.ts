@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubEvent } from '../../shared/schemas/events';
-import { COUNCILS, registerCouncils } from '../support/councils';
+import { COUNCILS, officerTokens, registerCouncils } from '../support/councils';
 import { startTestHub, type TestHub } from '../support/hub';
 import { freePort } from '../support/ports';
 import { eventually } from '../support/webhook-receiver';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   process.env.WEBHOOK_RETRY_SCHEDULE_MS = '0,500,1000,2000,4000,8000,15000,30000';
   hub = await startTestHub();
   await registerCouncils(hub, [birmingham, coventry, westminster]);
-  for (const c of [birmingham, coventry, westminster]) officers[c.code] = await hub.token({ council: c.code, groups: ['officer'], sub: `officer-${c.code}` });
+  Object.assign(officers, await officerTokens(hub, [birmingham, coventry, westminster]));
 });
 afterAll(async () => {
   for (const child of running) if (child.pid) process.kill(-child.pid, 'SIGKILL');

@@ -10,3 +10,13 @@ export function cdkJsonContext(): Record<string, unknown> {
 
 /** Each synth bundles every function with esbuild: seconds, not milliseconds. */
 export const SYNTH_TIMEOUT_MS = 120_000;
+
+/** cdk-nag's AwsSolutions findings in a synthesized assembly's validation report, as "<rule> at <construct path>". */
+export function awsSolutionsFindings(assemblyDirectory: string): string[] {
+  const report = JSON.parse(readFileSync(join(assemblyDirectory, 'validation-report.json'), 'utf8')) as {
+    pluginReports: { pluginName: string; violations: { ruleName: string; violatingConstructs?: { constructPath?: string }[] }[] }[];
+  };
+  return report.pluginReports
+    .filter((r) => r.pluginName === 'AwsSolutions')
+    .flatMap((r) => r.violations.flatMap((v) => (v.violatingConstructs ?? [{}]).map((c) => `${v.ruleName} at ${c.constructPath}`)));
+}

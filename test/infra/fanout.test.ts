@@ -3,8 +3,6 @@
  * bus and archive, rules, queues, dead-letter queues and their alarms, and cdk-nag,
  * synthesised once with two councils' buses configured for cross-account delivery.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { App, CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +10,7 @@ import { buildApp } from '../../infra/app';
 import type { HubStack } from '../../infra/hub-stack';
 import { allHubEventsPattern, councilAudiencePattern, outboxStreamFilter, webhookDispatchPattern } from '../../events/rules';
 import { publisherStreamSettings } from '../../shared/fanout/stream-settings';
-import { cdkJsonContext, SYNTH_TIMEOUT_MS } from './cdk-context';
+import { awsSolutionsFindings, cdkJsonContext, SYNTH_TIMEOUT_MS } from './cdk-context';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 
@@ -39,12 +37,7 @@ beforeAll(() => {
   }));
   const assembly = app.synth();
   template = Template.fromStack(stack);
-  const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as {
-    pluginReports: { pluginName: string; violations: { ruleName: string; violatingConstructs?: { constructPath?: string }[] }[] }[];
-  };
-  nagFindings = report.pluginReports
-    .filter((r) => r.pluginName === 'AwsSolutions')
-    .flatMap((r) => r.violations.flatMap((v) => (v.violatingConstructs ?? [{}]).map((c) => `${v.ruleName} at ${c.constructPath}`)));
+  nagFindings = awsSolutionsFindings(assembly.directory);
 }, SYNTH_TIMEOUT_MS);
 
 describe('publishing: the table stream to the bus', () => {

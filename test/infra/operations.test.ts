@@ -5,8 +5,6 @@
  * the dashboard, and cdk-nag still clean. Synthesised once, with the context as
  * `cdk deploy -c alarmEmails=... -c councilEventBuses=...` passes it.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +18,7 @@ import {
   METRIC_NAMESPACE,
   METRIC_SERVICE,
 } from '../../shared/metric-names';
-import { cdkJsonContext, SYNTH_TIMEOUT_MS } from './cdk-context';
+import { awsSolutionsFindings, cdkJsonContext, SYNTH_TIMEOUT_MS } from './cdk-context';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Condition?: Record<string, unknown> };
@@ -65,12 +63,7 @@ beforeAll(() => {
   }));
   const assembly = app.synth();
   template = Template.fromStack(stack);
-  const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as {
-    pluginReports: { pluginName: string; violations: { ruleName: string; violatingConstructs?: { constructPath?: string }[] }[] }[];
-  };
-  nagFindings = report.pluginReports
-    .filter((r) => r.pluginName === 'AwsSolutions')
-    .flatMap((r) => r.violations.flatMap((v) => (v.violatingConstructs ?? [{}]).map((c) => `${v.ruleName} at ${c.constructPath}`)));
+  nagFindings = awsSolutionsFindings(assembly.directory);
 }, SYNTH_TIMEOUT_MS);
 
 describe('the alarm topic', () => {

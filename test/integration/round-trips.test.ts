@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../support/hub';
-import { COUNCILS, registerCouncils } from '../support/councils';
+import { COUNCILS, officerTokens, registerCouncils } from '../support/councils';
 
 /**
  * DynamoDB round trips per operation, counted by an SDK middleware on the one
@@ -40,9 +40,7 @@ beforeAll(async () => {
     { step: 'deserialize', priority: 'high', name: 'roundTripCounter' },
   );
   await registerCouncils(hub, [birmingham, coventry, westminster, plymouth, dudley]);
-  for (const c of [birmingham, coventry, westminster, plymouth, dudley]) {
-    token[c.code] = await hub.token({ council: c.code, groups: ['officer'], sub: `officer-${c.code}` });
-  }
+  Object.assign(token, await officerTokens(hub, [birmingham, coventry, westminster, plymouth, dudley]));
 });
 afterAll(() => hub?.stop());
 

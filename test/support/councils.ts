@@ -20,3 +20,10 @@ export async function registerCouncils(hub: TestHub, councils: ReadonlyArray<{ c
 /** n synthetic English district codes, E07000100 upwards. */
 export const syntheticCouncils = (n: number, from = 100) =>
   Array.from({ length: n }, (_, i) => ({ code: `E07000${String(from + i).padStart(3, '0')}`, name: `District ${from + i}`, kind: 'district' }));
+
+/** An officer's token for each council, by code (sub `officer-<code>`): how most tests act for a council. */
+export async function officerTokens(hub: TestHub, councils: ReadonlyArray<{ code: string }>): Promise<Record<string, string>> {
+  const tokens: Record<string, string> = {};
+  for (const { code } of councils) tokens[code] = await hub.token({ council: code, groups: ['officer'], sub: `officer-${code}` });
+  return tokens;
+}
