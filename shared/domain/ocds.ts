@@ -492,12 +492,12 @@ export function buildRelease(input: OcdsInput, settings: Pick<OcdsSettings, 'oci
   const transactions = published.slice(-MAX_TRANSACTIONS_PER_RELEASE);
   const omitted = phase.contract !== undefined && (published.length > transactions.length || input.earlierCostsOmitted === true);
 
+  // A funding member's budget pays its share of every payment (the transaction's split), so each is a
+  // payer; the lead also runs the procurement, and each transaction's `payer` names it, as it pays out.
   const parties: OcdsParty[] = lines.map((m) => {
     const roles: OcdsPartyRole[] = isFunding(m) ? ['buyer'] : [];
-    if (m.council === challenge.leadCouncil) {
-      roles.push('procuringEntity');
-      if (transactions.length > 0) roles.push('payer');
-    }
+    if (m.council === challenge.leadCouncil) roles.push('procuringEntity');
+    if (isFunding(m)) roles.push('payer');
     roles.push('funder', 'sourceParty');
     return councilParty(m.council, council(m.council), roles);
   });

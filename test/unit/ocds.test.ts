@@ -492,15 +492,15 @@ describe('the mapping', () => {
     ]);
   });
 
-  it('roles: funding members are buyer, funder and sourceParty; the lead also procuringEntity, and payer once it pays; observers are not parties', () => {
+  it('roles: funding members are buyer, payer, funder and sourceParty; the lead also procuringEntity; observers are not parties', () => {
     const input = workedExampleInput();
     input.members = [...input.members, { council: 'E06000026', role: 'observer', status: 'active', committedPence: 0 }, { council: 'E08000027', role: 'partner', status: 'withdrawn', committedPence: 12_345 }];
     const delivery = buildRelease(input, SETTINGS);
     expect(Object.fromEntries(delivery.parties.map((p) => [p.id, p.roles]))).toEqual({
       'GB-GSS-E08000025': ['buyer', 'procuringEntity', 'payer', 'funder', 'sourceParty'],
-      'GB-GSS-E08000026': ['buyer', 'funder', 'sourceParty'],
+      'GB-GSS-E08000026': ['buyer', 'payer', 'funder', 'sourceParty'],
       'GB-GSS-E08000027': ['funder', 'sourceParty'],
-      'GB-GSS-E09000033': ['buyer', 'funder', 'sourceParty'],
+      'GB-GSS-E09000033': ['buyer', 'payer', 'funder', 'sourceParty'],
       'supplier-caresense-ltd': ['payee'],
       'supplier-northgate-research-ltd': ['payee'],
     });
@@ -509,7 +509,7 @@ describe('the mapping', () => {
     expect(delivery.planning.budget.budgetBreakdown.find((b) => b.id === 'E08000027')!.description).toBe('E08000027 (former partner, withdrawn): no share in the active share agreement (version 2)');
     input.challenge = { ...input.challenge, stage: 'procurement' };
     const procurement = buildRelease(input, SETTINGS);
-    expect(procurement.parties.find((p) => p.id === 'GB-GSS-E08000025')!.roles).toEqual(['buyer', 'procuringEntity', 'funder', 'sourceParty']);
+    expect(procurement.parties.find((p) => p.id === 'GB-GSS-E08000025')!.roles).toEqual(['buyer', 'procuringEntity', 'payer', 'funder', 'sourceParty']);
     expect(procurement.parties.some((p) => p.roles.includes('payee'))).toBe(false);
   });
 
