@@ -114,8 +114,8 @@ describe('replay', () => {
     a = await newChallenge(birmingham.code, 'Shared fleet maintenance');
     await invite(a, birmingham.code, westminster.code);
     await answer(a, westminster.code, 'accept');
-    await rename(a, birmingham.code, 'Before Coventry: 1');
-    await rename(a, birmingham.code, 'Before Coventry: 2');
+    // 15 renames, so Coventry is invited at seq 19 and joins at seq 20 (the issue's late joiner).
+    for (let i = 1; i <= 15; i++) await rename(a, birmingham.code, `Before Coventry: ${i}`);
     await invite(a, birmingham.code, coventry.code);
     await answer(a, coventry.code, 'accept');
     await rename(a, birmingham.code, 'With Coventry: 1');
@@ -126,6 +126,21 @@ describe('replay', () => {
     await invite(c, plymouth.code, coventry.code);
     await answer(c, coventry.code, 'decline');
     await rename(c, plymouth.code, 'Plymouth carries on');
+  });
+
+  it('the late joiner (seq 20) reads the whole feed from seq 1, gapless, events before it joined included', async () => {
+    const eventsA = await tableEvents(a);
+    expect(eventsA.find((e) => e.type === 'MemberJoined' && e.audience.includes(coventry.code) && (e.data as { council?: string }).council === coventry.code)?.seq).toBe(20);
+    const read: Array<{ id: string; seq: number }> = [];
+    for (let after = 0; ; ) {
+      const page = await hub.call('GET', `/v1/challenges/${a}/events?after=${after}&limit=7`, { token: officers[coventry.code] });
+      expect(page.status).toBe(200);
+      if (page.body.items.length === 0) break;
+      read.push(...page.body.items);
+      after = page.body.next;
+    }
+    expect(read.map((e) => e.seq)).toEqual(eventsA.map((_, i) => i + 1));
+    expect(read.map((e) => e.id)).toEqual(eventsA.map((e) => e.id));
   });
 
   it('live: a council that joins later receives only what was addressed to it, from its invitation on', async () => {
