@@ -267,7 +267,7 @@ describe('the lead’s finance, in a browser', () => {
 });
 
 describe('without JavaScript', () => {
-  it('signs in, sees the balances and records a cost just the same', async () => {
+  it('signs in, sees the balances, records a cost and downloads the statement CSV just the same', async () => {
     const noJs = await newContext(browser, { javaScriptEnabled: false });
     const p = await noJs.newPage();
     await signIn(p, hub.url, { council: B.code, groups: ['finance'], user: 'finance-E08000025' });
@@ -281,6 +281,13 @@ describe('without JavaScript', () => {
     const cost = (await apiLedger()).filter((e) => e.type === 'cost').at(-1)!;
     expect(cost.amountPence).toBe(3);
     for (const a of cost.allocations!) expect(before[a.council]!.pence - after[a.council]!.pence).toBe(a.costPence + a.riskPence);
+    // The statement CSV is a plain link: it downloads without JavaScript, the API's own bytes.
+    const [download] = await Promise.all([p.waitForEvent('download'), p.click('a:has-text("Statement of account (CSV)")')]);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+    const fromApi = await hub.call('GET', `/v1/challenges/${id}/statement`, { token: await callers.finance(B.code), headers: { accept: 'text/csv' } });
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(`\uFEFF${fromApi.body}`);
+    expect(download.suggestedFilename()).toMatch(/^statement-.*\.csv$/);
     // axe-core needs the page's own timers, which are off here; the same markup was checked with JavaScript on.
     await screenshot(p, 'money-no-javascript');
     await noJs.close();
