@@ -3,14 +3,14 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { makeDelivererHandler } from '../shared/fanout/deliverer';
 import { requiredEnv } from '../shared/fanout/env';
 import { sqsQueue } from '../shared/fanout/queue';
-import { retrySchedule } from '../shared/fanout/retry-schedule';
+import { STANDARD_WEBHOOKS_SCHEDULE_MS } from '../shared/fanout/retry-schedule';
 
 const sqs = new SQSClient({});
 
 export const handler = makeDelivererHandler({
   retries: sqsQueue(sqs, requiredEnv('DELIVERY_QUEUE_URL')),
   deadLetters: sqsQueue(sqs, requiredEnv('DELIVERY_DLQ_URL')),
-  // The full Standard Webhooks schedule: deployed, nothing may shorten it (retrySchedule throws if asked to).
-  schedule: retrySchedule(),
+  // The full Standard Webhooks schedule: deployed, no setting shortens it (only the local hub's can, for tests).
+  schedule: STANDARD_WEBHOOKS_SCHEDULE_MS,
   localMode: false,
 });

@@ -6,24 +6,30 @@ import { json, text } from '../shared/http/responses';
 import { routeGroup } from '../shared/http/operation';
 import { systemRoutes } from '../shared/route-groups/system';
 
+/**
+ * Where the docs' files are, settled at cold start: deployed, CDK copies swagger-ui's two assets and
+ * docs/openapi.json next to the bundle and sets DOCS_ASSETS_DIR; locally they come from
+ * node_modules and docs/.
+ */
+const docsAssetsDir = process.env.DOCS_ASSETS_DIR?.trim() || undefined;
+const openApiPath = docsAssetsDir ? join(docsAssetsDir, 'openapi.json') : new URL('../docs/openapi.json', import.meta.url);
+const swaggerAssetsDir = docsAssetsDir ?? dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
 let openApiDocument: string | undefined;
 
 /**
  * The OpenAPI document is docs/openapi.json (`npm run openapi:generate`; a test keeps it
  * equal to what the code builds), read once: the bundle carries neither the generator
- * nor every schema. Deployed, CDK copies it next to swagger-ui's files (DOCS_ASSETS_DIR).
+ * nor every schema.
  */
 async function openApiText(): Promise<string> {
-  const path = process.env.DOCS_ASSETS_DIR ? join(process.env.DOCS_ASSETS_DIR, 'openapi.json') : new URL('../docs/openapi.json', import.meta.url);
-  const document = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  const document = JSON.parse(await readFile(openApiPath, 'utf8')) as Record<string, unknown>;
   return JSON.stringify({ ...document, servers: [{ url: '/' }] });
 }
 
 /**
  * The reference page is swagger-ui, served from the swagger-ui-dist package by
- * the hub itself (no CDN, works offline). Deployed, CDK copies the two assets
- * next to the bundle and sets DOCS_ASSETS_DIR; locally they come from node_modules.
+ * the hub itself (no CDN, works offline), from `swaggerAssetsDir`.
  */
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
@@ -45,10 +51,6 @@ const ASSETS: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
 };
-
-function assetsDir(): string {
-  return process.env.DOCS_ASSETS_DIR ?? dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-}
 
 /** Lets swagger-ui run: its own scripts and styles, nothing from elsewhere. */
 const docsSecurityHeaders = {
@@ -77,7 +79,7 @@ export const handler = routeGroup(systemRoutes, {
     if (params.asset === 'init.js') return text(200, INIT_SCRIPT, 'text/javascript; charset=utf-8');
     const contentType = ASSETS[params.asset];
     if (!contentType) throw notFound(`No docs asset named ${params.asset}.`);
-    const body = await readFile(join(assetsDir(), params.asset), 'utf8');
+    const body = await readFile(join(swaggerAssetsDir, params.asset), 'utf8');
     return text(200, body, contentType, { 'cache-control': 'public, max-age=86400' });
   },
 });

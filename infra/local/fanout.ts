@@ -17,15 +17,15 @@
  * resumes pending deliveries and waiting retries (at least once: dedupe on webhook-id).
  *
  * Import this module only after the hub has set its environment (TABLE_NAME,
- * DYNAMODB_ENDPOINT, HUB_LOCAL_MODE): the handlers read it when they load, as in Lambda.
+ * DYNAMODB_ENDPOINT, WEBHOOK_URL_POLICY): the handlers read it when they load, as in Lambda.
  */
 import { join } from 'node:path';
 import { outboxStreamFilter, webhookDispatchPattern } from '../../events/rules';
 import { makeDelivererHandler } from '../../shared/fanout/deliverer';
+import { localRetrySchedule } from './retry-schedule';
 import { makeDispatcherHandler, type SqsHandler } from '../../shared/fanout/dispatcher';
 import { makePublisherHandler } from '../../shared/fanout/publisher';
 import { IN_PROCESS_QUEUE_SCHEME, registerInProcessQueue } from '../../shared/fanout/queue';
-import { retrySchedule } from '../../shared/fanout/retry-schedule';
 import { publisherStreamSettings } from '../../shared/fanout/stream-settings';
 import { localClient } from './dynamodb-local';
 import { LocalBus } from './local-bus';
@@ -58,7 +58,7 @@ export interface LocalFanoutOptions {
 
 export async function startLocalFanout({ endpoint, tableName, dataDir, log }: LocalFanoutOptions): Promise<LocalFanout> {
   const onError = (where: string) => (error: unknown) => log?.(`${where}: ${(error as Error).message}`);
-  const schedule = retrySchedule();
+  const schedule = localRetrySchedule();
   const queueDir = (name: string) => join(dataDir, 'queues', tableName, name);
 
   const publisherDlq = new LocalQueue({ name: 'publisher-dlq', dir: queueDir('publisher-dlq') });

@@ -53,8 +53,6 @@ export async function startHub(settings: HubSettings & { log?: (line: string) =>
       POWERTOOLS_TRACE_ENABLED: 'false',
       // Lets webhooks go to http://127.0.0.1 (never deployed: shared/config.ts, shared/fanout/url-safety.ts).
       WEBHOOK_URL_POLICY: 'allow-loopback',
-      // The local fan-out's shortened retry schedule may be asked for (shared/fanout/retry-schedule.ts).
-      HUB_LOCAL_MODE: 'true',
     });
     const client = localClient(dynamo.endpoint);
     await ensureTable(client, settings.tableName);

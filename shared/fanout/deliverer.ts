@@ -37,7 +37,7 @@ export interface DelivererOptions {
   retries: QueueSender;
   /** The delivery dead-letter queue: deliveries whose retries are spent. */
   deadLetters: QueueSender;
-  /** Waits before each attempt (retrySchedule()). */
+  /** Waits before each attempt: Standard Webhooks' deployed, the local hub's own for tests (infra/local/retry-schedule.ts). */
   schedule: readonly number[];
   /** The local hub may call http and loopback URLs; deployed, never. */
   localMode: boolean;

@@ -32,33 +32,6 @@ export const MAX_QUEUE_DELAY_MS = 15 * MINUTE;
 /** A webhook endpoint gets this long to answer each attempt. */
 export const DELIVERY_TIMEOUT_MS = 15 * SECOND;
 
-/**
- * The schedule in force. The full Standard Webhooks schedule unless the local hub
- * (HUB_LOCAL_MODE=true) is told otherwise, for tests:
- *   WEBHOOK_RETRY_SCHEDULE_MS=0,50,100     explicit waits in milliseconds, or
- *   WEBHOOK_RETRY_SCHEDULE_SCALE=0.001     every wait multiplied by the factor (0 < f <= 1).
- * Deployed functions never shorten it: either setting outside local mode is an error,
- * so a stray variable fails loudly at cold start instead of hammering an endpoint.
- */
-export function retrySchedule(env: Record<string, string | undefined> = process.env): readonly number[] {
-  const explicit = env.WEBHOOK_RETRY_SCHEDULE_MS?.trim();
-  const scale = env.WEBHOOK_RETRY_SCHEDULE_SCALE?.trim();
-  if (!explicit && !scale) return STANDARD_WEBHOOKS_SCHEDULE_MS;
-  if (env.HUB_LOCAL_MODE !== 'true') {
-    throw new Error('WEBHOOK_RETRY_SCHEDULE_MS / WEBHOOK_RETRY_SCHEDULE_SCALE may only shorten the schedule in the local hub (HUB_LOCAL_MODE=true)');
-  }
-  if (explicit) {
-    const waits = explicit.split(',').map((part) => Number(part.trim()));
-    if (waits.length === 0 || waits.some((w) => !Number.isInteger(w) || w < 0)) {
-      throw new Error(`WEBHOOK_RETRY_SCHEDULE_MS must list whole milliseconds, got '${explicit}'`);
-    }
-    return waits;
-  }
-  const factor = Number(scale);
-  if (!(factor > 0 && factor <= 1)) throw new Error(`WEBHOOK_RETRY_SCHEDULE_SCALE must be in (0, 1], got '${scale}'`);
-  return STANDARD_WEBHOOKS_SCHEDULE_MS.map((wait) => Math.round(wait * factor));
-}
-
 /** The wait before attempt `attempt` (1-based) with ±JITTER; undefined once the schedule is spent. */
 export function waitBeforeAttempt(schedule: readonly number[], attempt: number, random: () => number = Math.random): number | undefined {
   const base = schedule[attempt - 1];

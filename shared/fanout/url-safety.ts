@@ -10,7 +10,7 @@
  * address checked is the address connected to and a DNS answer that changes after
  * creation (rebinding) cannot slip through.
  *
- * The local hub (HUB_LOCAL_MODE=true) also allows http and loopback addresses, so
+ * The local hub (WEBHOOK_URL_POLICY=allow-loopback) also allows http and loopback addresses, so
  * tests and developers can receive webhooks on 127.0.0.1. Nothing else.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';

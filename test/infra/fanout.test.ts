@@ -187,7 +187,7 @@ describe('the functions', () => {
   it('never run in local mode or with a shortened retry schedule, anywhere', () => {
     for (const fn of Object.values(resources('AWS::Lambda::Function'))) {
       const vars = Object.keys(fn.Properties.Environment?.Variables ?? {});
-      expect(vars).not.toContain('HUB_LOCAL_MODE');
+      expect(vars).not.toContain('WEBHOOK_URL_POLICY');
       expect(vars.filter((v) => v.startsWith('WEBHOOK_RETRY_SCHEDULE'))).toEqual([]);
     }
   });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   describeSchedule,
@@ -5,10 +6,10 @@ import {
   MAX_QUEUE_DELAY_MS,
   nextHop,
   outcomeOf,
-  retrySchedule,
   STANDARD_WEBHOOKS_SCHEDULE_MS,
   waitBeforeAttempt,
 } from '../../shared/fanout/retry-schedule';
+import { localRetrySchedule } from '../../infra/local/retry-schedule';
 
 const HOUR = 3_600_000;
 
@@ -19,19 +20,20 @@ describe('the Standard Webhooks retry schedule', () => {
     expect(total).toBe(27 * HOUR + 35 * 60_000 + 5_000);
   });
 
-  it('is the default, and nothing shortens it outside the local hub', () => {
-    expect(retrySchedule({})).toBe(STANDARD_WEBHOOKS_SCHEDULE_MS);
-    expect(() => retrySchedule({ WEBHOOK_RETRY_SCHEDULE_SCALE: '0.001' })).toThrow(/local hub/);
-    expect(() => retrySchedule({ WEBHOOK_RETRY_SCHEDULE_MS: '0,1', HUB_LOCAL_MODE: 'false' })).toThrow(/local hub/);
+  it('is the local hub’s default; deployed, the deliverer is built with it and reads no setting', () => {
+    expect(localRetrySchedule({})).toBe(STANDARD_WEBHOOKS_SCHEDULE_MS);
+    const deliverer = readFileSync(new URL('../../functions/deliverer.ts', import.meta.url), 'utf8');
+    expect(deliverer).toContain('schedule: STANDARD_WEBHOOKS_SCHEDULE_MS');
+    expect(deliverer).not.toMatch(/WEBHOOK_RETRY_SCHEDULE|process\.env/);
   });
 
   it('the local hub may scale it or list it explicitly, for tests', () => {
-    expect(retrySchedule({ HUB_LOCAL_MODE: 'true', WEBHOOK_RETRY_SCHEDULE_SCALE: '0.001' })).toEqual([0, 5, 300, 1800, 7200, 18000, 36000, 36000]);
-    expect(retrySchedule({ HUB_LOCAL_MODE: 'true', WEBHOOK_RETRY_SCHEDULE_MS: '0, 20,40' })).toEqual([0, 20, 40]);
-    expect(() => retrySchedule({ HUB_LOCAL_MODE: 'true', WEBHOOK_RETRY_SCHEDULE_SCALE: '2' })).toThrow();
-    expect(() => retrySchedule({ HUB_LOCAL_MODE: 'true', WEBHOOK_RETRY_SCHEDULE_SCALE: '0' })).toThrow();
-    expect(() => retrySchedule({ HUB_LOCAL_MODE: 'true', WEBHOOK_RETRY_SCHEDULE_MS: '0,-5' })).toThrow();
-    expect(() => retrySchedule({ HUB_LOCAL_MODE: 'true', WEBHOOK_RETRY_SCHEDULE_MS: '0,abc' })).toThrow();
+    expect(localRetrySchedule({ WEBHOOK_RETRY_SCHEDULE_SCALE: '0.001' })).toEqual([0, 5, 300, 1800, 7200, 18000, 36000, 36000]);
+    expect(localRetrySchedule({ WEBHOOK_RETRY_SCHEDULE_MS: '0, 20,40' })).toEqual([0, 20, 40]);
+    expect(() => localRetrySchedule({ WEBHOOK_RETRY_SCHEDULE_SCALE: '2' })).toThrow();
+    expect(() => localRetrySchedule({ WEBHOOK_RETRY_SCHEDULE_SCALE: '0' })).toThrow();
+    expect(() => localRetrySchedule({ WEBHOOK_RETRY_SCHEDULE_MS: '0,-5' })).toThrow();
+    expect(() => localRetrySchedule({ WEBHOOK_RETRY_SCHEDULE_MS: '0,abc' })).toThrow();
   });
 
   it('jitters each wait by at most ±20%, and the first attempt is immediate', () => {
