@@ -4,13 +4,12 @@ import { accountRefusal } from '../shared/domain/account';
 import { recordCommitment, recordCost, recordCosts, recordReceipt, reverseCost, setPledge } from '../shared/domain/money';
 import { memberOf } from '../shared/domain/records';
 import { isRefusal, refuse } from '../shared/domain/transition';
-import { accountCsv, csvTooLarge, statementCsv } from '../shared/domain/statement';
 import { memberState } from '../shared/http/challenge-reads';
 import { challengeWrite, type Written } from '../shared/http/challenge-write';
-import { negotiate } from '../shared/http/negotiation';
+import { accountDownload, negotiatedJson, statementDownload, wantsCsv } from '../shared/http/csv-answers';
 import { routeGroup } from '../shared/http/operation';
 import { refuseWith } from '../shared/http/problem-details';
-import { json, text } from '../shared/http/responses';
+import { json } from '../shared/http/responses';
 import { moneyRoutes } from '../shared/route-groups/money';
 import { accountCursor, councilNames, must, readAccount, readStatementAt, settledAll } from '../shared/record-reads';
 import { ledgerPage, readEntry } from '../shared/store/ledger';
@@ -65,11 +64,9 @@ export const handler = routeGroup(moneyRoutes, {
 
   reverseCost: challengeWrite({
     challengeId: byId,
-    async decide(state, { params, body, caller }, ctx) {
-      const refused = leadFinance(state, caller) ?? open(state);
-      // Read on every attempt: a reversal that won a race shows up as the cost's marker.
-      return refused ?? reverseCost(state, await readEntry(params.id, params.entryId), params.entryId, body.reason, ctx);
-    },
+    // Read on every attempt (once the caller may reverse): a reversal that won a race shows up as the cost's marker.
+    decide: async (state, { params, body, caller }, ctx) =>
+      leadFinance(state, caller) ?? open(state) ?? reverseCost(state, await readEntry(params.id, params.entryId), params.entryId, body.reason, ctx),
     respond: recorded(201),
   }),
 
@@ -89,8 +86,7 @@ export const handler = routeGroup(moneyRoutes, {
     const input = at ? await readStatementAt(state, at) : undefined;
     const names = await councilNames(input ? statementCouncils(input) : statementMembers(state).map((m) => m.council));
     const statement = input ? statementAtView(input, names) : statementView(state, names);
-    if (wantsCsv(headers)) return csv(statementCsv(statement), `statement-${statement.challengeId}-seq${statement.asOfSeq}.csv`);
-    return json(200, statement, { vary: 'Accept' });
+    return wantsCsv(headers) ? statementDownload(statement) : negotiatedJson(statement);
   },
 
   /**
@@ -106,18 +102,8 @@ export const handler = routeGroup(moneyRoutes, {
     ]);
     refuseWith(accountRefusal(state, params.council));
     const page = must(read);
-    const { rows } = page;
-    if (whole) {
-      const body = accountCsv(rows);
-      refuseWith(csvTooLarge(body));
-      return csv(body, `account-${params.id}-${params.council}.csv`);
-    }
-    const view = accountView({ challengeId: params.id, council: params.council, name: names.get(params.council) ?? params.council, rows, nextCursor: accountCursor(page) });
-    return json(200, view, { vary: 'Accept' });
+    if (whole) return accountDownload(params.id, params.council, page.rows);
+    const name = names.get(params.council) ?? params.council;
+    return negotiatedJson(accountView({ challengeId: params.id, council: params.council, name, rows: page.rows, nextCursor: accountCursor(page) }));
   },
 });
-
-const wantsCsv = (headers: Record<string, string | undefined>) => negotiate(headers.accept, ['application/json', 'text/csv']) === 'text/csv';
-
-const csv = (body: string, filename: string) =>
-  text(200, body, 'text/csv; charset=utf-8; header=present', { 'content-disposition': `attachment; filename="${filename}"`, vary: 'Accept' });

@@ -3,18 +3,18 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { monotonicFactory } from 'ulid';
 import { type Caller, callerCouncil } from '../shared/auth';
 import { config } from '../shared/config';
-import { conflict, notFound, unprocessable } from '../shared/errors';
 import { requiredEnv } from '../shared/fanout/env';
 import { queueAt } from '../shared/fanout/queue';
-import { makeReplayer, type ReplayOutcome } from '../shared/fanout/replay';
-import { replayRunning, type ReplayWindow } from '../shared/fanout/replay-rules';
-import { retrySchedule } from '../shared/fanout/retry-schedule';
+import { makeReplayer } from '../shared/fanout/replay';
+import type { ReplayWindow } from '../shared/fanout/replay-rules';
+import { STANDARD_WEBHOOKS_SCHEDULE_MS } from '../shared/fanout/retry-schedule';
 import { newSecret, ROTATION_OVERLAP_MS } from '../shared/fanout/signing';
+import { limitRefusal, newSubscriptionRecord, notYours, replayRefusal, subscriptionRefusal, urlRefusal } from '../shared/fanout/subscription-rules';
 import { resolvedUrlProblem } from '../shared/fanout/url-safety';
 import { routeGroup } from '../shared/http/operation';
+import { problemOf, refuseWith } from '../shared/http/problem-details';
 import { json } from '../shared/http/responses';
 import { subscriptionRoutes } from '../shared/route-groups/subscriptions';
-import { MAX_SUBSCRIPTIONS_PER_COUNCIL } from '../shared/schemas/subscription';
 import {
   countCouncilSubscriptions,
   deleteSubscription,
@@ -29,53 +29,30 @@ import {
 import { subscriptionView } from '../shared/views';
 
 const newId = monotonicFactory();
-const notYours = (id: string) => notFound(`No subscription ${id} belongs to your council.`);
 
-// Replays go onto the delivery queue, as the dispatcher's deliveries do (the local hub's is in-process).
-const replay = makeReplayer({ deliveries: queueAt(requiredEnv('DELIVERY_QUEUE_URL'), () => new SQSClient({})), schedule: retrySchedule() });
-
-const refused = (why: 'replay_in_progress' | 'subscription_disabled' | 'not_found', id: string, detail = '') => {
-  if (why === 'not_found') return notYours(id);
-  return why === 'subscription_disabled'
-    ? conflict(why, `${detail}The subscription is disabled; enable it first (POST /v1/subscriptions/${id}/enable, with {"replayMissed": true} to re-send what it missed).`)
-    : conflict(why, `${detail}A replay of this subscription is still running (see its "replay"); one at a time. Try again when it has ended.`);
-};
+// Replays go onto the delivery queue, as the dispatcher's deliveries do (the local hub's is in-process), retried on the deployed deliverer's schedule.
+const replay = makeReplayer({ deliveries: queueAt(requiredEnv('DELIVERY_QUEUE_URL'), () => new SQSClient({})), schedule: STANDARD_WEBHOOKS_SCHEDULE_MS });
 
 /** `requestId`: the replay request's, its correlation id in the deliveries' logs (docs/events.md). */
 async function queuedReplay(subscription: SubscriptionRecord, window: ReplayWindow, requestId: string | undefined, detail?: string) {
-  const outcome: ReplayOutcome = await replay(subscription, window, requestId);
-  if ('refused' in outcome) throw refused(outcome.refused, subscription.id, detail);
+  const outcome = await replay(subscription, window, requestId);
+  if ('refused' in outcome) throw problemOf(subscriptionRefusal(outcome.refused, subscription.id, detail));
   return outcome;
 }
 
 /** A subscription of the caller's council; another council's is as absent as a missing one (404). */
 async function ownSubscription(id: string, caller: Caller): Promise<SubscriptionRecord> {
   const found = await getSubscription(id);
-  if (!found || found.council !== caller.council) throw notYours(id);
+  if (!found || found.council !== caller.council) throw problemOf(notYours(id));
   return found;
 }
 
 export const handler = routeGroup(subscriptionRoutes, {
   createSubscription: async ({ body, caller }) => {
     const council = callerCouncil(caller);
-    const problem = await resolvedUrlProblem(body.url, config.allowLoopbackWebhooks);
-    if (problem) throw unprocessable('The webhook URL is not allowed.', [{ path: 'body.url', message: problem }], 'url_not_allowed');
-    if ((await countCouncilSubscriptions(council)) >= MAX_SUBSCRIPTIONS_PER_COUNCIL) {
-      throw conflict('subscription_limit', `A council may hold at most ${MAX_SUBSCRIPTIONS_PER_COUNCIL} subscriptions; delete one first.`);
-    }
-    const now = new Date().toISOString();
-    const record: SubscriptionRecord = {
-      id: newId(),
-      council,
-      url: body.url,
-      ...(body.eventTypes ? { eventTypes: body.eventTypes } : {}),
-      ...(body.challengeIds ? { challengeIds: body.challengeIds } : {}),
-      status: 'active',
-      secret: newSecret(),
-      createdBy: { council, sub: caller.sub },
-      createdAt: now,
-      updatedAt: now,
-    };
+    refuseWith(urlRefusal(await resolvedUrlProblem(body.url, config.allowLoopbackWebhooks)));
+    refuseWith(limitRefusal(await countCouncilSubscriptions(council)));
+    const record = newSubscriptionRecord(body, council, { id: newId(), sub: caller.sub }, newSecret(), new Date().toISOString());
     await putNewSubscription(record);
     return json(201, { ...subscriptionView(record), secret: record.secret }, { location: `/v1/subscriptions/${record.id}` });
   },
@@ -88,7 +65,7 @@ export const handler = routeGroup(subscriptionRoutes, {
   getSubscription: async ({ params, caller }) => json(200, subscriptionView(await ownSubscription(params.id, caller))),
 
   deleteSubscription: async ({ params, caller }) => {
-    if (!(await deleteSubscription(params.id, callerCouncil(caller)))) throw notYours(params.id);
+    if (!(await deleteSubscription(params.id, callerCouncil(caller)))) throw problemOf(notYours(params.id));
     return { statusCode: 204, headers: {}, body: '' };
   },
 
@@ -101,15 +78,13 @@ export const handler = routeGroup(subscriptionRoutes, {
     const now = Date.now();
     const secret = newSecret();
     const rotated = await rotateSecret(params.id, callerCouncil(caller), secret, new Date(now).toISOString(), new Date(now + ROTATION_OVERLAP_MS).toISOString());
-    if (!rotated) throw notYours(params.id);
+    if (!rotated) throw problemOf(notYours(params.id));
     return json(200, { ...subscriptionView(rotated), secret });
   },
 
   replaySubscription: async ({ params, body, caller, event }) => {
     const subscription = await ownSubscription(params.id, caller);
-    // Refused before any event is read; the lock taken after the read is what guarantees it.
-    if (subscription.status === 'disabled') throw refused('subscription_disabled', subscription.id);
-    if (replayRunning(subscription.replay, Date.now())) throw refused('replay_in_progress', subscription.id);
+    refuseWith(replayRefusal(subscription, Date.now()));
     const { queued } = await queuedReplay(subscription, body, event.requestContext?.requestId);
     return json(202, queued);
   },

@@ -81,16 +81,18 @@ export interface PoolTotals {
   poolBalancePence: number;
 }
 
-export function zeroFigures(council: string): MemberFigures {
-  return { council, pledgedPence: 0, committedPence: 0, receivedPence: 0, allocatedCostPence: 0, allocatedRiskPence: 0 };
+/** A value for every figure field, keyed in FIGURE_FIELDS' order; `i` is the field's place in a FigureRow. */
+export function perFigure<T>(value: (field: FigureField, i: number) => T): Record<FigureField, T> {
+  return Object.fromEntries(FIGURE_FIELDS.map((field, i) => [field, value(field, i)])) as Record<FigureField, T>;
 }
 
+export const zeroFigures = (council: string): MemberFigures => ({ council, ...perFigure(() => 0) });
+
 /** A record's figures, absent ones 0. */
-export function figuresOf(record: { council: string } & Partial<Record<FigureField, number>>): MemberFigures {
-  const f = zeroFigures(record.council);
-  for (const field of FIGURE_FIELDS) f[field] = record[field] ?? 0;
-  return f;
-}
+export const figuresOf = (record: { council: string } & Partial<Record<FigureField, number>>): MemberFigures => ({
+  council: record.council,
+  ...perFigure((field) => record[field] ?? 0),
+});
 
 export const hasMoney = (f: MemberFigures) => FIGURE_FIELDS.some((field) => f[field] !== 0);
 
@@ -156,9 +158,7 @@ export const figureRow = (f: MemberFigures): FigureRow => FIGURE_FIELDS.map((fie
 /** A stored row as figures; undefined when it is not a row of FIGURE_FIELDS (absent, or written with another list). */
 export function figuresFromRow(council: string, row: unknown): MemberFigures | undefined {
   if (!Array.isArray(row) || row.length !== FIGURE_FIELDS.length || !row.every((v) => Number.isSafeInteger(v))) return undefined;
-  const f = zeroFigures(council);
-  FIGURE_FIELDS.forEach((field, i) => (f[field] = row[i] as number));
-  return f;
+  return { council, ...perFigure((_, i) => row[i] as number) };
 }
 
 /** The councils whose figures applyEntry moves for `entry`: its council, or every allocated one. */

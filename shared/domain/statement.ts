@@ -3,8 +3,8 @@
 // totals; and its CSV form. A council's account CSV follows the same conventions.
 // Pure: the handler reads the figures and council names.
 
-import type { AccountRow } from './account';
-import { balancePence, FIGURE_FIELDS, type MemberFigures, outstandingPence, type PoolTotals } from './ledger';
+import { type AccountFigures, accountFigures, type AccountRow } from './account';
+import { FIGURE_FIELDS, type MemberFigures, type PoolTotals } from './ledger';
 import type { Share } from './shares';
 import { type Refusal, refuse } from './transition';
 
@@ -17,21 +17,15 @@ export interface StatementMember {
   figures: MemberFigures;
 }
 
-export interface StatementRow {
+/** A member, its shares, and its figures as its account shows them (FIGURE_FIELDS, then balance and outstanding). */
+export type StatementRow = {
   council: string;
   name: string;
   role: string;
   status: string;
   costBps: number;
   riskBps: number;
-  pledgedPence: number;
-  committedPence: number;
-  receivedPence: number;
-  allocatedCostPence: number;
-  allocatedRiskPence: number;
-  balancePence: number;
-  outstandingPence: number;
-}
+} & AccountFigures;
 
 export interface Statement {
   challengeId: string;
@@ -64,13 +58,7 @@ export function buildStatement(input: {
       status,
       costBps: shares.get(council)?.costBps ?? 0,
       riskBps: shares.get(council)?.riskBps ?? 0,
-      pledgedPence: figures.pledgedPence,
-      committedPence: figures.committedPence,
-      receivedPence: figures.receivedPence,
-      allocatedCostPence: figures.allocatedCostPence,
-      allocatedRiskPence: figures.allocatedRiskPence,
-      balancePence: balancePence(figures),
-      outstandingPence: outstandingPence(figures),
+      ...accountFigures(figures),
     }));
   const t = input.totals;
   return {
@@ -90,7 +78,8 @@ export function buildStatement(input: {
 }
 
 /** A member's figures as CSV columns: the one figure list (FIGURE_FIELDS), then what follows from it. */
-const FIGURE_COLUMNS = [...FIGURE_FIELDS, 'balancePence', 'outstandingPence'] as const;
+const FIGURE_COLUMNS = [...FIGURE_FIELDS, 'balancePence', 'outstandingPence'] as const satisfies ReadonlyArray<keyof AccountFigures>;
+type FigureColumn = (typeof FIGURE_COLUMNS)[number];
 
 export const CSV_COLUMNS = [
   'council',
@@ -135,40 +124,21 @@ export function statementCsv(statement: Statement): string {
         textCell(row.council),
         textCell(row.name),
         textCell(roleLabel(row)),
-        ...[
-          row.costBps,
-          row.riskBps,
-          row.pledgedPence,
-          row.committedPence,
-          row.receivedPence,
-          row.allocatedCostPence,
-          row.allocatedRiskPence,
-          row.balancePence,
-          row.outstandingPence,
-        ].map(numberCell),
+        ...[row.costBps, row.riskBps, ...FIGURE_COLUMNS.map((column) => row[column])].map(numberCell),
       ].join(','),
     );
   }
   const sum = (pick: (r: StatementRow) => number) => statement.members.reduce((acc, r) => acc + pick(r), 0);
   const t = statement.totals;
-  lines.push(
-    [
-      'Total',
-      '',
-      '',
-      ...[
-        sum((r) => r.costBps),
-        sum((r) => r.riskBps),
-        t.pledgedPence,
-        t.committedPence,
-        t.receivedPence,
-        sum((r) => r.allocatedCostPence),
-        sum((r) => r.allocatedRiskPence),
-        t.poolBalancePence,
-        sum((r) => r.outstandingPence),
-      ].map(numberCell),
-    ].join(','),
-  );
+  // The pool's own total where it has one; otherwise the members' column summed.
+  const pooled: Partial<Record<FigureColumn, number>> = {
+    pledgedPence: t.pledgedPence,
+    committedPence: t.committedPence,
+    receivedPence: t.receivedPence,
+    balancePence: t.poolBalancePence,
+  };
+  const totals = FIGURE_COLUMNS.map((column) => pooled[column] ?? sum((r) => r[column]));
+  lines.push(['Total', '', '', ...[sum((r) => r.costBps), sum((r) => r.riskBps), ...totals].map(numberCell)].join(','));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
@@ -215,18 +185,7 @@ export function accountCsv(rows: readonly AccountRow[]): string {
           entry.reversesId,
           reversedBy,
         ].map((v) => textCell(v ?? '')),
-        ...[
-          entry.amountPence,
-          costPence,
-          riskPence,
-          figures.pledgedPence,
-          figures.committedPence,
-          figures.receivedPence,
-          figures.allocatedCostPence,
-          figures.allocatedRiskPence,
-          figures.balancePence,
-          figures.outstandingPence,
-        ].map(numberCell),
+        ...[entry.amountPence, costPence, riskPence, ...FIGURE_COLUMNS.map((column) => figures[column])].map(numberCell),
       ].join(','),
     );
   }

@@ -3,6 +3,7 @@
  * negative amount is a 422 naming the field; nothing is ever rounded.
  */
 import * as z from 'zod';
+import { perFigure } from '../domain/ledger';
 import { pageQuery } from '../http/paging';
 import { challengeIdParams } from './challenge';
 import { gssCode, isoDateTime, ledgerEntryType, ulid } from './common';
@@ -80,6 +81,13 @@ export const ledgerEntry = z
   })
   .meta({ id: 'LedgerEntry' });
 
+/** A member's figures as shown: the one figure list (FIGURE_FIELDS), then what follows from it; fresh schemas for each object. */
+const figureFields = () => ({
+  ...perFigure(() => z.int()),
+  balancePence: z.int().describe('received − allocatedCost − allocatedRisk; negative: owes the pool'),
+  outstandingPence: z.int().describe('committed − received'),
+});
+
 export const statementRow = z
   .object({
     council: gssCode,
@@ -88,13 +96,7 @@ export const statementRow = z
     status: z.string().describe('`active`; or, for a former funding member the ledger still holds money for, its membership status (e.g. `withdrawn`)'),
     costBps: z.int().describe('Share in the active agreement; 0 when it names no share for the member or none is active'),
     riskBps: z.int(),
-    pledgedPence: z.int(),
-    committedPence: z.int(),
-    receivedPence: z.int(),
-    allocatedCostPence: z.int(),
-    allocatedRiskPence: z.int(),
-    balancePence: z.int().describe('received − allocatedCost − allocatedRisk; negative: owes the pool'),
-    outstandingPence: z.int().describe('committed − received'),
+    ...figureFields(),
   })
   .meta({ id: 'StatementRow' });
 
@@ -135,22 +137,12 @@ export const statementQuery = z
 export const accountParams = challengeIdParams.extend({ council: gssCode.describe('The council whose account this is') });
 export const accountQuery = pageQuery;
 
-const figureFields = {
-  pledgedPence: z.int(),
-  committedPence: z.int(),
-  receivedPence: z.int(),
-  allocatedCostPence: z.int(),
-  allocatedRiskPence: z.int(),
-  balancePence: z.int().describe('received − allocatedCost − allocatedRisk; negative: owes the pool'),
-  outstandingPence: z.int().describe('committed − received'),
-};
-
 export const accountItem = z
   .object({
     entry: ledgerEntry,
     costPence: z.int().describe("This council's part of a cost (negative on a reversal); 0 for its pledges, commitments, receipts"),
     riskPence: z.int().describe("This council's part of a cost's overrun (negative on a reversal)"),
-    figures: z.object(figureFields).meta({ id: 'AccountFigures', description: "The council's running figures once this entry is applied" }),
+    figures: z.object(figureFields()).meta({ id: 'AccountFigures', description: "The council's running figures once this entry is applied" }),
   })
   .meta({ id: 'AccountItem' });
 
