@@ -1,7 +1,7 @@
 /** Webhook subscriptions of the caller's council: create (secret shown once), read, delete, rotate, delivery log, replay, enable. */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { monotonicFactory } from 'ulid';
-import { type Caller, callerCouncil } from '../shared/auth';
+import { callerCouncil } from '../shared/auth';
 import { config } from '../shared/config';
 import { requiredEnv } from '../shared/fanout/env';
 import { queueAt } from '../shared/fanout/queue';
@@ -9,17 +9,18 @@ import { makeReplayer } from '../shared/fanout/replay';
 import type { ReplayWindow } from '../shared/fanout/replay-rules';
 import { STANDARD_WEBHOOKS_SCHEDULE_MS } from '../shared/fanout/retry-schedule';
 import { newSecret, ROTATION_OVERLAP_MS } from '../shared/fanout/signing';
-import { limitRefusal, newSubscriptionRecord, notYours, replayRefusal, subscriptionRefusal, urlRefusal } from '../shared/fanout/subscription-rules';
+import { limitRefusal, newSubscriptionRecord, replayRefusal, subscriptionRefusal, urlRefusal } from '../shared/fanout/subscription-rules';
 import { resolvedUrlProblem } from '../shared/fanout/url-safety';
 import { routeGroup } from '../shared/http/operation';
 import { problemOf, refuseWith } from '../shared/http/problem-details';
 import { json } from '../shared/http/responses';
 import { subscriptionRoutes } from '../shared/route-groups/subscriptions';
+import { MissingItemError } from '../shared/store/errors';
 import {
+  councilSubscription,
   countCouncilSubscriptions,
   deleteSubscription,
   enableSubscription,
-  getSubscription,
   listCouncilSubscriptions,
   listDeliveries,
   putNewSubscription,
@@ -40,13 +41,6 @@ async function queuedReplay(subscription: SubscriptionRecord, window: ReplayWind
   return outcome;
 }
 
-/** A subscription of the caller's council; another council's is as absent as a missing one (404). */
-async function ownSubscription(id: string, caller: Caller): Promise<SubscriptionRecord> {
-  const found = await getSubscription(id);
-  if (!found || found.council !== caller.council) throw problemOf(notYours(id));
-  return found;
-}
-
 export const handler = routeGroup(subscriptionRoutes, {
   createSubscription: async ({ body, caller }) => {
     const council = callerCouncil(caller);
@@ -62,15 +56,15 @@ export const handler = routeGroup(subscriptionRoutes, {
     return json(200, { ...page, items: page.items.map(subscriptionView) });
   },
 
-  getSubscription: async ({ params, caller }) => json(200, subscriptionView(await ownSubscription(params.id, caller))),
+  getSubscription: async ({ params, caller }) => json(200, subscriptionView(await councilSubscription(params.id, caller.council))),
 
   deleteSubscription: async ({ params, caller }) => {
-    if (!(await deleteSubscription(params.id, callerCouncil(caller)))) throw problemOf(notYours(params.id));
+    if (!(await deleteSubscription(params.id, callerCouncil(caller)))) throw new MissingItemError('subscription', params.id);
     return { statusCode: 204, headers: {}, body: '' };
   },
 
   listDeliveries: async ({ params, query, caller }) => {
-    await ownSubscription(params.id, caller);
+    await councilSubscription(params.id, caller.council);
     return json(200, await listDeliveries(params.id, query.limit, query.cursor));
   },
 
@@ -78,22 +72,22 @@ export const handler = routeGroup(subscriptionRoutes, {
     const now = Date.now();
     const secret = newSecret();
     const rotated = await rotateSecret(params.id, callerCouncil(caller), secret, new Date(now).toISOString(), new Date(now + ROTATION_OVERLAP_MS).toISOString());
-    if (!rotated) throw problemOf(notYours(params.id));
+    if (!rotated) throw new MissingItemError('subscription', params.id);
     return json(200, { ...subscriptionView(rotated), secret });
   },
 
   replaySubscription: async ({ params, body, caller, event }) => {
-    const subscription = await ownSubscription(params.id, caller);
+    const subscription = await councilSubscription(params.id, caller.council);
     refuseWith(replayRefusal(subscription, Date.now()));
     const { queued } = await queuedReplay(subscription, body, event.requestContext?.requestId);
     return json(202, queued);
   },
 
   enableSubscription: async ({ params, body: { replayMissed }, caller, event }) => {
-    const before = await ownSubscription(params.id, caller);
+    const before = await councilSubscription(params.id, caller.council);
     if (before.status === 'active') return json(200, subscriptionView(before));
     // Enabled first, read after: an event committed in between is delivered live or replayed (or both: dedupe on webhook-id), never neither.
-    const enabled = (await enableSubscription(before.id, before.council, new Date().toISOString())) ?? (await ownSubscription(params.id, caller));
+    const enabled = (await enableSubscription(before.id, before.council, new Date().toISOString())) ?? (await councilSubscription(params.id, caller.council));
     if (!replayMissed) return json(200, subscriptionView(enabled));
     const since = before.missedSince ?? before.disabledAt;
     const { queued, subscription } = await queuedReplay(

@@ -2,7 +2,7 @@ import type middy from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Refusal } from '../domain/transition';
 import { PROBLEM_CONTENT_TYPE, Problem, problemBody, type ProblemBody } from '../errors';
-import { BadCursorError, KeyReuseError, WriteContentionError, WriteOutcomeUnknownError } from '../store/errors';
+import { BadCursorError, type ItemKind, KeyReuseError, MissingItemError, WriteContentionError, WriteOutcomeUnknownError } from '../store/errors';
 import { declaresAnswer } from './answers';
 import type { RouteSpec } from './route-spec';
 
@@ -29,6 +29,13 @@ const keyReuse = () =>
     errors: [{ path: 'headers.idempotency-key', message: 'Already used for another request; use a new key.' }],
   });
 
+/** A missing item's 404, as the API words it for each kind. */
+const MISSING: Record<ItemKind, (id: string) => string> = {
+  council: (code) => `No council is registered with code ${code}.`,
+  // Raised for the caller's council's subscriptions: another council's is as absent as a missing one.
+  subscription: (id) => `No subscription ${id} belongs to your council.`,
+};
+
 /** Errors of the domain, the store and libraries in the chain that are the caller's to act on, as problems. */
 function knownProblem(error: unknown): { body: ProblemBody; headers?: Record<string, string> } | undefined {
   if (error instanceof Problem) return { body: error.toBody() };
@@ -37,6 +44,7 @@ function knownProblem(error: unknown): { body: ProblemBody; headers?: Record<str
     return { body: problemBody(422, 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: error.message }] }) };
   }
   if (error instanceof KeyReuseError) return { body: keyReuse() };
+  if (error instanceof MissingItemError) return { body: problemBody(404, MISSING[error.kind](error.id)) };
   if (error instanceof WriteContentionError) {
     // Nothing was written, so the caller may safely try again (with the same Idempotency-Key).
     return {

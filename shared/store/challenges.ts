@@ -1,19 +1,17 @@
 /**
  * Reads of challenges: the state one decision needs (one Query), the event feed,
  * and the listings (a council's memberships, the challenges a caller may see).
- * Every read is a key range (BETWEEN or >), never begins_with over a growing
+ * Every read is a key range (./ranges.ts), never begins_with over a growing
  * partition, and never a Scan.
  */
-import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Agreement } from '../domain/agreement-lifecycle';
 import type { ChallengeRecord, ChallengeState, MemberRecord } from '../domain/records';
 import type { HubEvent } from '../schemas/events';
-import { documents, itemsInRange, tableName, withoutKeys } from './client';
+import { documents, tableName, withoutKeys } from './client';
 import { decodeCursor, encodeCursor, position } from './cursor';
-import { keys, KIND } from './keys';
-import { INDEX } from './table';
-
-type Item = Record<string, unknown>;
+import { keys, KIND, ranges } from './keys';
+import { type Item, itemsInRange, queryRange } from './ranges';
 
 function recordOf<T>(item: Item): T {
   const { kind: _kind, challengeId: _challengeId, ...rest } = withoutKeys(item);
@@ -23,7 +21,7 @@ function recordOf<T>(item: Item): T {
 /** Every item of the challenge's state (`S#...`), as one range read however long its ledger grows. */
 export async function loadChallengeState(id: string, consistent = true): Promise<ChallengeState | undefined> {
   const items: Item[] = [];
-  for await (const item of itemsInRange(keys.challengePartition(id), keys.firstStateSk, keys.lastStateSk, { consistent })) items.push(item);
+  for await (const item of itemsInRange(ranges.state(id), { consistent })) items.push(item);
   const challengeItem = items.find((i) => i.kind === KIND.challenge);
   if (!challengeItem) return undefined;
   // `totals` was kept on the challenge by an earlier layout; pool totals are now always summed from the members.
@@ -37,15 +35,8 @@ export async function loadChallengeState(id: string, consistent = true): Promise
 
 /** Events after `after`, in seq order: a key range, so a page costs the same at any seq. */
 export async function listEvents(challengeId: string, after: number, limit: number): Promise<HubEvent[]> {
-  const { Items = [] } = await documents.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': keys.challengePartition(challengeId), ':from': keys.eventSk(after + 1), ':to': keys.lastEventSk },
-      Limit: limit,
-    }),
-  );
-  return Items.map((i) => i.event as HubEvent);
+  const { items } = await queryRange(ranges.events(challengeId, after + 1), { limit });
+  return items.map((i) => i.event as HubEvent);
 }
 
 /** Challenge items by id, one BatchGet per 100, unprocessed keys retried. */
@@ -91,23 +82,17 @@ export interface CouncilMembership {
 /** A council's memberships (GSI1) with each challenge's record: one Query and one BatchGet. */
 export async function listCouncilChallenges(council: string, limit: number, cursor: string | undefined): Promise<{ items: CouncilMembership[]; nextCursor?: string }> {
   const after = decodeCursor(cursor, position.byId);
-  const page = await documents.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: INDEX.byCouncil,
-      KeyConditionExpression: 'GSI1PK = :p AND GSI1SK BETWEEN :first AND :last',
-      ExpressionAttributeValues: { ':p': keys.membershipsPartition(council), ':first': keys.councilMembershipFirst, ':last': keys.councilMembershipLast },
-      Limit: limit,
-      ...(after ? { ExclusiveStartKey: { ...keys.member(after.id, council), ...keys.councilMembership(council, after.id) } } : {}),
-    }),
-  );
-  const memberships = (page.Items ?? []).map((i) => ({ challengeId: i.challengeId as string, member: recordOf<MemberRecord>(i) }));
+  const page = await queryRange(ranges.councilMemberships(council), {
+    limit,
+    startKey: after ? { ...keys.member(after.id, council), ...keys.councilMembership(council, after.id) } : undefined,
+  });
+  const memberships = page.items.map((i) => ({ challengeId: i.challengeId as string, member: recordOf<MemberRecord>(i) }));
   const challenges = await getChallenges(memberships.map((m) => m.challengeId));
   const items = memberships.flatMap((m) => {
     const challenge = challenges.get(m.challengeId);
     return challenge ? [{ challenge, membership: m.member }] : [];
   });
-  const last = page.LastEvaluatedKey ? memberships.at(-1)?.challengeId : undefined;
+  const last = page.lastKey ? memberships.at(-1)?.challengeId : undefined;
   const nextCursor = encodeCursor(last ? { id: last } : undefined);
   return { items, ...(nextCursor ? { nextCursor } : {}) };
 }
@@ -121,33 +106,17 @@ export async function listVisibleChallenges(council: string | undefined, options
   // '0' sorts before every ULID; DynamoDB refuses an empty key value.
   const after = decodeCursor(options.cursor, position.byId)?.id ?? '0';
   const [publicPage, memberPage] = await Promise.all([
-    options.publicOnes
-      ? documents.send(
-          new QueryCommand({
-            TableName: tableName, IndexName: INDEX.byListing, Limit: options.limit,
-            KeyConditionExpression: 'GSI2PK = :p AND GSI2SK > :after',
-            ExpressionAttributeValues: { ':p': keys.publicPartition, ':after': after },
-          }),
-        )
-      : undefined,
-    council
-      ? documents.send(
-          new QueryCommand({
-            TableName: tableName, IndexName: INDEX.byCouncil, Limit: options.limit,
-            KeyConditionExpression: 'GSI1PK = :p AND GSI1SK BETWEEN :after AND :last',
-            ExpressionAttributeValues: { ':p': keys.membershipsPartition(council), ':after': `${keys.councilMembershipSk(after)}0`, ':last': keys.councilMembershipLast },
-          }),
-        )
-      : undefined,
+    options.publicOnes ? queryRange(ranges.publicChallenges(keys.idAfter(after)), { limit: options.limit }) : undefined,
+    council ? queryRange(ranges.councilMemberships(council, keys.councilMembershipSk(keys.idAfter(after))), { limit: options.limit }) : undefined,
   ]);
   const loaded = new Map<string, ChallengeRecord>();
-  for (const item of publicPage?.Items ?? []) loaded.set(item.id as string, recordOf<ChallengeRecord>(item));
-  const memberIds = (memberPage?.Items ?? []).map((m) => m.challengeId as string);
+  for (const item of publicPage?.items ?? []) loaded.set(item.id as string, recordOf<ChallengeRecord>(item));
+  const memberIds = (memberPage?.items ?? []).map((m) => m.challengeId as string);
   const ids = [...new Set([...loaded.keys(), ...memberIds])].sort();
   const pageIds = ids.slice(0, options.limit);
   const missing = pageIds.filter((id) => !loaded.has(id));
   if (missing.length) for (const [id, record] of await getChallenges(missing)) loaded.set(id, record);
-  const more = ids.length > options.limit || publicPage?.LastEvaluatedKey !== undefined || memberPage?.LastEvaluatedKey !== undefined;
+  const more = ids.length > options.limit || publicPage?.lastKey !== undefined || memberPage?.lastKey !== undefined;
   return { items: pageIds.map((id) => loaded.get(id)).filter((c): c is ChallengeRecord => c !== undefined), more };
 }
 

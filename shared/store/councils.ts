@@ -1,16 +1,20 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Council } from '../schemas/council';
 import { batchGet } from './challenges';
 import { documents, tableName, withoutKeys } from './client';
 import { decodeCursor, encodeCursor, position } from './cursor';
-import { keys } from './keys';
-import { INDEX } from './table';
+import { present } from './errors';
+import { keys, ranges } from './keys';
+import { queryRange } from './ranges';
 
-/** Council records: one item each, listed in code order through GSI1. */
+/** Council records: one item each, listed in code order through GSI1. Undefined when none is registered with `code`. */
 export async function getCouncil(code: string): Promise<Council | undefined> {
   const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: keys.council(code) }));
   return Item ? (withoutKeys(Item) as Council) : undefined;
 }
+
+/** The council registered with `code`; a MissingItemError when there is none. */
+export const registeredCouncil = async (code: string): Promise<Council> => present(await getCouncil(code), 'council', code);
 
 const OPTIONAL_FIELDS = ['region', 'population'] as const;
 
@@ -48,18 +52,12 @@ export async function putCouncil(
 
 export async function listCouncils({ limit, cursor }: { limit: number; cursor?: string | undefined }): Promise<{ items: Council[]; nextCursor?: string }> {
   const after = decodeCursor(cursor, position.byCode);
-  const { Items = [], LastEvaluatedKey } = await documents.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: INDEX.byCouncil,
-      KeyConditionExpression: 'GSI1PK = :p',
-      ExpressionAttributeValues: { ':p': keys.councilsPartition },
-      Limit: limit,
-      ...(after ? { ExclusiveStartKey: { ...keys.council(after.code), ...keys.councilListing(after.code) } } : {}),
-    }),
-  );
-  const items = Items.map((i) => withoutKeys(i) as Council);
-  const nextCursor = LastEvaluatedKey ? encodeCursor({ code: items.at(-1)!.code }) : undefined;
+  const page = await queryRange(ranges.councils, {
+    limit,
+    startKey: after ? { ...keys.council(after.code), ...keys.councilListing(after.code) } : undefined,
+  });
+  const items = page.items.map((i) => withoutKeys(i) as Council);
+  const nextCursor = page.lastKey ? encodeCursor({ code: items.at(-1)!.code }) : undefined;
   return { items, ...(nextCursor ? { nextCursor } : {}) };
 }
 

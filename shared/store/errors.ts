@@ -37,3 +37,20 @@ export class KeyReuseError extends Error {
     super('This Idempotency-Key was already used with a different request.');
   }
 }
+
+/** The kinds of item the store may be asked for by id and find missing. */
+export type ItemKind = 'council' | 'subscription';
+
+/** An item the caller asked for by id is not there (or, for a council's own items, is another council's). */
+export class MissingItemError extends Error {
+  override name = 'MissingItemError';
+  constructor(readonly kind: ItemKind, readonly id: string) {
+    super(`No ${kind} ${id}`);
+  }
+}
+
+/** The item, or a MissingItemError when there is none. */
+export function present<T>(item: T | undefined, kind: ItemKind, id: string): T {
+  if (item === undefined) throw new MissingItemError(kind, id);
+  return item;
+}

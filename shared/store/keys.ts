@@ -27,6 +27,9 @@
  *
  * Everything a write decides on sits under `S#`, so one Query reads the state.
  */
+import type { KeyRange } from './ranges';
+import { INDEX } from './table';
+
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
 export const STATE_PREFIX = 'S#';
@@ -66,6 +69,11 @@ export const keys = {
   firstStateSk: `${STATE_PREFIX}A`,
   lastStateSk: `${STATE_PREFIX}~`,
 
+  /** The least key above id `id` (ids are [0-9A-Z], and '0' is the least of them): `> id` as the start of a BETWEEN. */
+  idAfter: (id: string) => `${id}0`,
+  /** Sorts after every id. */
+  lastId: '~',
+
   councilMembershipSk: (id: string) => `CHALLENGE#${id}`,
   councilMembershipFirst: 'CHALLENGE#0',
   councilMembershipLast: 'CHALLENGE#~',
@@ -83,6 +91,38 @@ export const keys = {
     SK: `${DELIVERY_PREFIX}${at}#${eventId}#${pad(attempt, 2)}`,
   }),
 } as const;
+
+/**
+ * The key ranges the store reads (shared/store/ranges.ts), each a partition and, where it
+ * holds more than one kind of item, a BETWEEN on the sort key; never begins_with.
+ */
+export const ranges = {
+  /** A challenge's state items (`S#...`): flat however long its ledger grows. */
+  state: (id: string): KeyRange => ({ pk: keys.challengePartition(id), sk: { from: keys.firstStateSk, to: keys.lastStateSk } }),
+  /** A challenge's ledger entries (and reversal markers), from sort key `from` on. */
+  ledger: (id: string, from: string = keys.firstEntrySk): KeyRange => ({ pk: keys.challengePartition(id), sk: { from, to: keys.lastEntrySk } }),
+  /** One entry and its reversal marker (which sorts right after it). */
+  entry: (id: string, entryId: string): KeyRange => ({ pk: keys.challengePartition(id), sk: { from: keys.entry(id, entryId).SK, to: keys.reversalMarker(id, entryId).SK } }),
+  /** A challenge's events `fromSeq..toSeq` (to its last when `toSeq` is absent). */
+  events: (id: string, fromSeq: number, toSeq?: number): KeyRange => ({
+    pk: keys.challengePartition(id),
+    sk: { from: keys.eventSk(fromSeq), to: toSeq === undefined ? keys.lastEventSk : keys.eventSk(toSeq) },
+  }),
+  /** A council's membership records (GSI1 `COUNCIL#<code>`), in challenge id order, from sort key `from` on. */
+  councilMemberships: (council: string, from: string = keys.councilMembershipFirst): KeyRange => ({
+    index: INDEX.byCouncil,
+    pk: keys.membershipsPartition(council),
+    sk: { from, to: keys.councilMembershipLast },
+  }),
+  /** Public challenges (GSI2 `PUBLIC`), in id order, from id `from` on. */
+  publicChallenges: (from: string): KeyRange => ({ index: INDEX.byListing, pk: keys.publicPartition, sk: { from, to: keys.lastId } }),
+  /** The council register (GSI1 `COUNCILS`), in code order. */
+  councils: { index: INDEX.byCouncil, pk: keys.councilsPartition } satisfies KeyRange,
+  /** A council's webhook subscriptions (GSI1 `SUBSCRIPTIONS#<code>`), in id order. */
+  councilSubscriptions: (council: string): KeyRange => ({ index: INDEX.byCouncil, pk: keys.subscriptionsPartition(council) }),
+  /** A subscription's delivery attempts, in time order. */
+  deliveries: (subscriptionId: string): KeyRange => ({ pk: keys.subscriptionPartition(subscriptionId), sk: { from: `${DELIVERY_PREFIX}0`, to: `${DELIVERY_PREFIX}~` } }),
+};
 
 /** Idempotency records (Powertools) live in the same table under their own partition. */
 export const idempotencyPartition = 'IDEMPOTENCY';

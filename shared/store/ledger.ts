@@ -13,15 +13,13 @@
  *   range read from its cursor, with no replay (entries written before they
  *   carried it are replayed instead, domain/account.ts).
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordedEntry } from '../domain/account';
 import type { StoredEntry } from '../domain/ledger';
 import type { HubEvent } from '../schemas/events';
-import { documents, itemsInRange, tableName, withoutKeys } from './client';
+import { withoutKeys } from './client';
 import { decodeCursor, encodeCursor, position } from './cursor';
-import { ENTRY_PREFIX, keys, KIND } from './keys';
-
-type Item = Record<string, unknown>;
+import { ENTRY_PREFIX, keys, KIND, ranges } from './keys';
+import { doubling, type Item, itemsInRange, queryRange } from './ranges';
 
 const entryOf = (item: Item): StoredEntry => {
   const { kind: _kind, challengeId: _c, ...entry } = withoutKeys(item);
@@ -36,18 +34,10 @@ export interface FoundEntry {
 
 /** One entry and, for a cost, the id of the entry that reversed it: one range Query. */
 export async function readEntry(challengeId: string, entryId: string): Promise<FoundEntry | undefined> {
-  const { SK } = keys.entry(challengeId, entryId);
-  const { Items = [] } = await documents.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :entry AND :marker',
-      ExpressionAttributeValues: { ':pk': keys.challengePartition(challengeId), ':entry': SK, ':marker': keys.reversalMarker(challengeId, entryId).SK },
-      ConsistentRead: true,
-    }),
-  );
-  const item = Items.find((i) => i.kind === KIND.entry && i.id === entryId);
+  const { items } = await queryRange(ranges.entry(challengeId, entryId), { consistent: true });
+  const item = items.find((i) => i.kind === KIND.entry && i.id === entryId);
   if (!item) return undefined;
-  const marker = Items.find((i) => i.kind === KIND.reversalMarker && i.costId === entryId);
+  const marker = items.find((i) => i.kind === KIND.reversalMarker && i.costId === entryId);
   return { entry: entryOf(item), ...(marker ? { reversedBy: marker.reversalId as string } : {}) };
 }
 
@@ -63,37 +53,31 @@ export interface LedgerPage {
  */
 export async function ledgerPage(challengeId: string, limit: number, cursor: string | undefined): Promise<LedgerPage> {
   const after = decodeCursor(cursor, position.bySk(ENTRY_PREFIX));
-  const pk = keys.challengePartition(challengeId);
-  const { Items = [], LastEvaluatedKey } = await documents.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :last',
-      ExpressionAttributeValues: { ':pk': pk, ':first': keys.firstEntrySk, ':last': keys.lastEntrySk },
-      ...(after ? { ExclusiveStartKey: { PK: pk, SK: after.sk } } : {}),
-      Limit: 2 * limit + 1,
-      ConsistentRead: true,
-    }),
-  );
+  const { items: read, lastKey } = await queryRange(ranges.ledger(challengeId), {
+    startKey: after ? { PK: keys.challengePartition(challengeId), SK: after.sk } : undefined,
+    limit: 2 * limit + 1,
+    consistent: true,
+  });
   const items: FoundEntry[] = [];
   let lastSk: string | undefined;
   let i = 0;
-  for (; i < Items.length && items.length < limit; i++) {
-    const item = Items[i]!;
+  for (; i < read.length && items.length < limit; i++) {
+    const item = read[i]!;
     if (item.kind !== KIND.entry) continue; // a marker, already read with its cost
     const entry = entryOf(item);
-    const next = Items[i + 1];
+    const next = read[i + 1];
     let reversedBy: string | undefined;
     if (next?.kind === KIND.reversalMarker && next.costId === entry.id) {
       reversedBy = next.reversalId as string;
       i++;
-    } else if (next === undefined && LastEvaluatedKey && entry.type === 'cost') {
+    } else if (next === undefined && lastKey && entry.type === 'cost') {
       // The read stopped right after this cost (1 MB page): its marker may follow.
       reversedBy = (await readEntry(challengeId, entry.id))?.reversedBy;
     }
     items.push({ entry, ...(reversedBy ? { reversedBy } : {}) });
     lastSk = (reversedBy ? keys.reversalMarker(challengeId, entry.id) : keys.entry(challengeId, entry.id)).SK;
   }
-  const more = i < Items.length || LastEvaluatedKey !== undefined;
+  const more = i < read.length || lastKey !== undefined;
   const nextCursor = more && lastSk ? encodeCursor({ sk: lastSk }) : undefined;
   return { items, ...(nextCursor ? { nextCursor } : {}) };
 }
@@ -108,7 +92,7 @@ const REPLAY_PAGE = 500;
  * and each entry with the seq of the event that recorded it.
  */
 export function ledgerFromStart(challengeId: string): AsyncGenerator<RecordedEntry> {
-  return recorded(itemsInRange(keys.challengePartition(challengeId), keys.firstEntrySk, keys.lastEntrySk, { consistent: true, pageSize: REPLAY_PAGE }));
+  return recorded(itemsInRange(ranges.ledger(challengeId), { consistent: true, pageSize: REPLAY_PAGE }));
 }
 
 /**
@@ -122,7 +106,7 @@ export function ledgerAfter(challengeId: string, afterId: string | undefined, fi
   // `ENTRY#<id>#~` sorts after the entry and its `#REVERSED` marker and before every later entry (ids are [0-9A-Z]).
   const from = afterId === undefined ? keys.firstEntrySk : `${keys.entry(challengeId, afterId).SK}#~`;
   // A first Query of `firstPage` items, then pages twice as large up to REPLAY_PAGE, each only as the reader asks.
-  return recorded(itemsInRange(keys.challengePartition(challengeId), from, keys.lastEntrySk, { consistent: true, pageSize: firstPage, growPageTo: REPLAY_PAGE }));
+  return recorded(itemsInRange(ranges.ledger(challengeId, from), { consistent: true, pageSize: doubling(firstPage, REPLAY_PAGE) }));
 }
 
 /** Entry items (in key order) as recorded entries: each cost with the entry that reversed it (its marker follows it), each entry with its seq. */
@@ -144,8 +128,7 @@ async function* recorded(range: AsyncIterable<Item>): AsyncGenerator<RecordedEnt
 /** The challenge's events from seq 1 (through `toSeq`, when given), oldest first, read in pages as the reader asks. */
 export async function* eventsFromStart(challengeId: string, toSeq?: number): AsyncGenerator<HubEvent> {
   if (toSeq !== undefined && toSeq < 1) return;
-  const to = toSeq === undefined ? keys.lastEventSk : keys.eventSk(toSeq);
   // Strongly consistent, as the state read it is checked against: seq N, once committed, is always there.
-  const range = itemsInRange(keys.challengePartition(challengeId), keys.eventSk(1), to, { consistent: true, pageSize: REPLAY_PAGE });
+  const range = itemsInRange(ranges.events(challengeId, 1, toSeq), { consistent: true, pageSize: REPLAY_PAGE });
   for await (const item of range) yield item.event as HubEvent;
 }

@@ -16,12 +16,10 @@ import { foldFeedPoints, type OcdsFeedPoint } from '../domain/ocds-history';
 import type { Stage } from '../schemas/common';
 import type { HubEvent } from '../schemas/events';
 import { logger } from '../observability';
-import { documents, itemsInRange, projection, tableName } from './client';
+import { documents, projection, tableName } from './client';
 import { decodeCursor, encodeCursor, position } from './cursor';
-import { keys, KIND } from './keys';
-import { INDEX } from './table';
-
-type Item = Record<string, unknown>;
+import { keys, KIND, ranges } from './keys';
+import { type Item, itemsInRange, queryRange } from './ranges';
 
 /** Ledger items one package read looks at, at most (about 1 KB each: a few Query pages). */
 export const LEDGER_ITEMS_READ = 5_000;
@@ -93,25 +91,15 @@ export interface FeedPage {
 }
 
 async function publicChallenges(fromId: string, limit: number, startKey?: Item) {
-  const page = await documents.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: INDEX.byListing,
-      KeyConditionExpression: 'GSI2PK = :p AND GSI2SK >= :from',
-      ExpressionAttributeValues: { ':p': keys.publicPartition, ':from': fromId },
-      ...projection(['id', 'seq']),
-      Limit: limit,
-      ExclusiveStartKey: startKey,
-    }),
-  );
-  return { challenges: (page.Items ?? []) as Array<{ id: string; seq: number }>, startKey: page.LastEvaluatedKey };
+  const page = await queryRange(ranges.publicChallenges(fromId), { attributes: ['id', 'seq'], limit, startKey });
+  return { challenges: page.items as Array<{ id: string; seq: number }>, startKey: page.lastKey };
 }
 
 /** Events `from..to` of one challenge, in seq order, at most `max` of them. */
 async function readEvents(challengeId: string, from: number, to: number, max: number): Promise<HubEvent[]> {
   const events: HubEvent[] = [];
   if (max <= 0) return events;
-  for await (const item of itemsInRange(keys.challengePartition(challengeId), keys.eventSk(from), keys.eventSk(to), { pageSize: max, attributes: ['event'] })) {
+  for await (const item of itemsInRange(ranges.events(challengeId, from, to), { pageSize: max, attributes: ['event'] })) {
     events.push(item.event as HubEvent);
     if (events.length >= max) break;
   }

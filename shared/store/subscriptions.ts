@@ -10,7 +10,9 @@ import type { EventEnvelope } from '../schemas/events';
 import type { DeliveryAttempt } from '../schemas/subscription';
 import { documents, tableName, withoutKeys } from './client';
 import { decodeCursor, encodeCursor, position } from './cursor';
-import { DELIVERY_PREFIX, keys, KIND } from './keys';
+import { present } from './errors';
+import { DELIVERY_PREFIX, keys, KIND, ranges } from './keys';
+import { itemsInRange, pagesInRange, queryRange } from './ranges';
 import { INDEX } from './table';
 
 export interface SubscriptionRecord {
@@ -76,6 +78,12 @@ export async function getSubscription(id: string): Promise<SubscriptionRecord | 
   return Item ? asRecord(Item) : undefined;
 }
 
+/** Subscription `id` of `council`; a MissingItemError when there is none, or it is another council's (to the caller, as absent). */
+export async function councilSubscription(id: string, council: string | undefined): Promise<SubscriptionRecord> {
+  const found = await getSubscription(id);
+  return present(found?.council === council ? found : undefined, 'subscription', id);
+}
+
 export async function countCouncilSubscriptions(council: string): Promise<number> {
   const { Count = 0 } = await documents.send(
     new QueryCommand({
@@ -96,18 +104,12 @@ export interface Page<T> {
 
 export async function listCouncilSubscriptions(council: string, limit: number, cursor: string | undefined): Promise<Page<SubscriptionRecord>> {
   const after = decodeCursor(cursor, position.byId);
-  const page = await documents.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: INDEX.byCouncil,
-      KeyConditionExpression: 'GSI1PK = :p',
-      ExpressionAttributeValues: { ':p': keys.subscriptionsPartition(council) },
-      Limit: limit,
-      ...(after ? { ExclusiveStartKey: { ...keys.subscription(after.id), ...keys.councilSubscription(council, after.id) } } : {}),
-    }),
-  );
-  const items = (page.Items ?? []).map(asRecord);
-  const nextCursor = page.LastEvaluatedKey ? encodeCursor({ id: items.at(-1)!.id }) : undefined;
+  const page = await queryRange(ranges.councilSubscriptions(council), {
+    limit,
+    startKey: after ? { ...keys.subscription(after.id), ...keys.councilSubscription(council, after.id) } : undefined,
+  });
+  const items = page.items.map(asRecord);
+  const nextCursor = page.lastKey ? encodeCursor({ id: items.at(-1)!.id }) : undefined;
   return { items, ...(nextCursor ? { nextCursor } : {}) };
 }
 
@@ -253,22 +255,8 @@ export async function matchingSubscriptionIds(event: EventEnvelope): Promise<str
   const perCouncil = await Promise.all(
     event.audience.map(async (council) => {
       const found: Array<Pick<SubscriptionRecord, 'id' | 'council' | 'status' | 'eventTypes' | 'challengeIds'>> = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await documents.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: INDEX.byCouncil,
-            KeyConditionExpression: 'GSI1PK = :p',
-            ExpressionAttributeValues: { ':p': keys.subscriptionsPartition(council) },
-            ProjectionExpression: 'id, council, #status, eventTypes, challengeIds',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        found.push(...((page.Items ?? []) as typeof found));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      const range = itemsInRange(ranges.councilSubscriptions(council), { attributes: ['id', 'council', 'status', 'eventTypes', 'challengeIds'] });
+      for await (const item of range) found.push(item as (typeof found)[number]);
       return found;
     }),
   );
@@ -293,22 +281,16 @@ export async function logDeliveryAttempt(subscriptionId: string, attempt: Delive
 /** A subscription's attempts, newest first. */
 export async function listDeliveries(subscriptionId: string, limit: number, cursor: string | undefined): Promise<Page<DeliveryAttempt>> {
   const after = decodeCursor(cursor, position.bySk(DELIVERY_PREFIX));
-  const pk = keys.subscriptionPartition(subscriptionId);
-  const page = await documents.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :last',
-      ExpressionAttributeValues: { ':pk': pk, ':first': `${DELIVERY_PREFIX}0`, ':last': `${DELIVERY_PREFIX}~` },
-      ScanIndexForward: false,
-      Limit: limit,
-      ...(after ? { ExclusiveStartKey: { PK: pk, SK: after.sk } } : {}),
-    }),
-  );
-  const items = (page.Items ?? []).map((item) => {
+  const page = await queryRange(ranges.deliveries(subscriptionId), {
+    backwards: true,
+    limit,
+    startKey: after ? { PK: keys.subscriptionPartition(subscriptionId), SK: after.sk } : undefined,
+  });
+  const items = page.items.map((item) => {
     const { kind: _kind, subscriptionId: _s, ...attempt } = withoutKeys(item);
     return attempt as unknown as DeliveryAttempt;
   });
-  const lastSk = page.LastEvaluatedKey?.SK as string | undefined;
+  const lastSk = page.lastKey?.SK as string | undefined;
   const nextCursor = encodeCursor(lastSk ? { sk: lastSk } : undefined);
   return { items, ...(nextCursor ? { nextCursor } : {}) };
 }
@@ -320,42 +302,18 @@ export async function listDeliveries(subscriptionId: string, limit: number, curs
  */
 export async function councilChallengeIds(council: string, limit: number): Promise<string[]> {
   const ids: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: INDEX.byCouncil,
-        KeyConditionExpression: 'GSI1PK = :p AND GSI1SK BETWEEN :first AND :last',
-        ExpressionAttributeValues: { ':p': keys.membershipsPartition(council), ':first': keys.councilMembershipFirst, ':last': keys.councilMembershipLast },
-        ProjectionExpression: 'challengeId',
-        Limit: limit - ids.length,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    ids.push(...(page.Items ?? []).map((i) => i.challengeId as string));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey && ids.length < limit);
+  if (limit <= 0) return ids;
+  // Each Query asks only for what is still wanted.
+  for await (const item of itemsInRange(ranges.councilMemberships(council), { attributes: ['challengeId'], pageSize: () => limit - ids.length })) {
+    ids.push(item.challengeId as string);
+    if (ids.length >= limit) break;
+  }
   return ids;
 }
 
 /** A challenge's events from seq `fromSeq` on, each with the request id of the write that made it, page by page in seq order: a key range on `EVENT#<seq>`. */
 export async function* challengeEventPages(challengeId: string, fromSeq: number, pageSize = 500): AsyncGenerator<Array<{ event: EventEnvelope; requestId: string | undefined }>> {
-  const pk = keys.challengePartition(challengeId);
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': pk, ':from': keys.eventSk(fromSeq), ':to': keys.lastEventSk },
-        ProjectionExpression: '#event, #requestId',
-        ExpressionAttributeNames: { '#event': 'event', '#requestId': 'requestId' },
-        Limit: pageSize,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    yield (page.Items ?? []).map((i) => ({ event: i.event as EventEnvelope, requestId: i.requestId as string | undefined }));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const page of pagesInRange(ranges.events(challengeId, fromSeq), { attributes: ['event', 'requestId'], pageSize })) {
+    yield page.map((i) => ({ event: i.event as EventEnvelope, requestId: i.requestId as string | undefined }));
+  }
 }
