@@ -11,7 +11,7 @@ export default defineConfig({
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
-      // An answer the OpenAPI document does not declare fails the request (shared/http/problem-details.ts).
+      // The local hub fails an answer the OpenAPI document does not declare (infra/local/server.ts).
       UNDECLARED_ANSWERS: 'fail',
     },
     testTimeout: 30_000,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../../shared/errors';
+import { declaresAnswer } from '../../shared/http/answers';
 import { corsPreflightHeaders, corsResponseHeaders } from '../../shared/http/cors';
 import { routeKey, routeList, type RouteSpec } from '../../shared/routes';
 import { provideLocalSigner } from '../../shared/web/sign-in';
@@ -177,12 +178,29 @@ export interface AdapterOptions {
 }
 
 /**
+ * With UNDECLARED_ANSWERS=fail (the test suite sets it), a problem the route's OpenAPI
+ * operation does not declare (shared/http/answers.ts) is answered as a 500 that names it, so no
+ * test can pass on an answer the document would not admit. Deployed, the function's problem
+ * middleware logs such an answer as an error and sends it as it is.
+ */
+export function undeclaredAnswer(route: RouteSpec, result: APIGatewayProxyStructuredResultV2): APIGatewayProxyStructuredResultV2 | undefined {
+  const status = result.statusCode ?? 200;
+  const type = Object.entries(result.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+  if (route.openApi === false || status < 400 || type !== PROBLEM_CONTENT_TYPE || typeof result.body !== 'string') return undefined;
+  const { code, detail } = JSON.parse(result.body) as { code?: string; detail?: string };
+  if (declaresAnswer(route, status, code)) return undefined;
+  const undeclared = JSON.stringify({ operationId: route.operationId, status, code });
+  return { statusCode: 500, headers: { 'content-type': PROBLEM_CONTENT_TYPE }, body: JSON.stringify(problemBody(500, `Undeclared answer ${undeclared}: ${detail}`)) };
+}
+
+/**
  * The local HTTP adapter: matches the route table, checks the bearer token as
  * the JWT authorizer would (401 before any function runs), and invokes the
  * function's real handler with an API Gateway event.
  */
 export function createHubServer({ keys, log }: AdapterOptions): Server {
   providePagesWithLocalSignIn(keys);
+  const failUndeclared = process.env.UNDECLARED_ANSWERS === 'fail';
   return createServer(async (req, res) => {
     const started = performance.now();
     const url = requestUrl(req.url);
@@ -213,7 +231,8 @@ export function createHubServer({ keys, log }: AdapterOptions): Server {
       if (body === 'too-large') return sendProblem(res, 413, `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
       const handler = await loadHandler(route.fn);
       const event = toEvent(req, url, route, pathParameters, body, claims);
-      const result = await handler(event, lambdaContext(route.fn, 29_000));
+      const answered = await handler(event, lambdaContext(route.fn, 29_000));
+      const result = (failUndeclared && undeclaredAnswer(route, answered)) || answered;
       // As the HTTP API answers: its request id, which is also the correlation id in the logs (docs/events.md).
       const headers: Record<string, string> = { 'apigw-requestid': event.requestContext.requestId };
       for (const [name, value] of Object.entries(result.headers ?? {})) {

@@ -135,15 +135,28 @@ describe('an answer the document does not declare', () => {
     return { status: request.response.statusCode as number, body: JSON.parse(request.response.body) };
   };
 
-  it('is sent as declared when it is, and as a 500 naming it when it is not (UNDECLARED_ANSWERS=fail, as in the tests)', async () => {
-    expect(process.env.UNDECLARED_ANSWERS).toBe('fail');
+  it('is logged as an error by the function (and sent as it is); a declared one is not', async () => {
+    const errors: unknown[][] = [];
+    logger.error = (...args: unknown[]) => void errors.push(args);
     expect((await answer(routes.recordCost, refuse.conflict('agreement_required', 'No agreement'))).status).toBe(409);
-    const undeclared = await answer(routes.recordCost, refuse.conflict('nothing_pending', 'Not this operation’s rule'));
-    expect(undeclared.status).toBe(500);
-    expect(undeclared.body.detail).toContain('"operationId":"recordCost","status":409,"code":"nothing_pending"');
+    expect(errors).toEqual([]);
+    expect((await answer(routes.recordCost, refuse.conflict('nothing_pending', 'Not this operation’s rule'))).status).toBe(409);
+    expect(errors).toEqual([['Answer not declared for this operation in the OpenAPI document', { operationId: 'recordCost', status: 409, code: 'nothing_pending' }]]);
+  });
+
+  it('is a 500 naming it through the local hub under UNDECLARED_ANSWERS=fail, as in the tests', async () => {
+    expect(process.env.UNDECLARED_ANSWERS).toBe('fail');
+    const { undeclaredAnswer } = await import('../../infra/local/server');
+    const problem = (status: number, code?: string) => ({ statusCode: status, headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify({ status, title: 't', detail: 'why', ...(code ? { code } : {}) }) });
+    expect(undeclaredAnswer(routes.recordCost, problem(409, 'agreement_required'))).toBeUndefined();
+    const undeclared = undeclaredAnswer(routes.recordCost, problem(409, 'nothing_pending'))!;
+    expect(undeclared.statusCode).toBe(500);
+    expect(JSON.parse(undeclared.body as string).detail).toContain('"operationId":"recordCost","status":409,"code":"nothing_pending"');
     // 412 is an answer only where If-Match is taken.
-    expect((await answer(routes.patchChallenge, new Refusal('precondition_failed', 'stale'))).status).toBe(412);
-    expect((await answer(routes.recordCost, new Refusal('precondition_failed', 'stale'))).status).toBe(500);
+    expect(undeclaredAnswer(routes.patchChallenge, problem(412))).toBeUndefined();
+    expect(undeclaredAnswer(routes.recordCost, problem(412))!.statusCode).toBe(500);
+    // Successes and non-problem bodies are not its business.
+    expect(undeclaredAnswer(routes.recordCost, { statusCode: 201, body: '{}' })).toBeUndefined();
   });
 });
 
