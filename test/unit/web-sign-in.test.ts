@@ -39,6 +39,53 @@ describe('deployed sign-in: the managed login, code flow with PKCE', () => {
     expect(localSigner()).toBeUndefined();
   });
 
+  it('finishes the flow: trades the code for tokens with the PKCE verifier, checks state and nonce, keeps the ID token', async () => {
+    Object.assign(process.env, cognito);
+    const { startManagedLogin, finishManagedLogin } = await import('../../shared/web/sign-in');
+    const base = 'https://abc.execute-api.eu-west-2.amazonaws.com';
+    const { location, cookie } = await startManagedLogin(base, '/challenges/X/money');
+    const flowCookie = cookie.split(';')[0]!.split('=')[1]!;
+    const flow = JSON.parse(Buffer.from(flowCookie, 'base64url').toString('utf8'));
+    const { privateKey } = await generateKeyPair('RS256');
+    const idToken = await new SignJWT({ token_use: 'id', nonce: flow.nonce, 'custom:council': 'E08000025' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'cognito-1' })
+      .setSubject('finance-1')
+      .setIssuer(cognito.WEB_ISSUER)
+      .setAudience(cognito.WEB_CLIENT_ID)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    // The managed login's token endpoint, as Cognito answers it (the only network call the flow makes).
+    const requests: Array<{ url: string; body: URLSearchParams }> = [];
+    vi.stubGlobal('fetch', async (url: URL | string, init: RequestInit) => {
+      requests.push({ url: String(url), body: new URLSearchParams(String(init.body)) });
+      return new Response(JSON.stringify({ id_token: idToken, access_token: 'at', refresh_token: 'rt', token_type: 'Bearer', expires_in: 3600 }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
+    });
+    try {
+      const callback = new URL(`${base}/sign-in/callback?code=the-code&state=${flow.state}`);
+      await expect(finishManagedLogin(callback, flowCookie)).resolves.toEqual({ idToken, returnTo: '/challenges/X/money' });
+      expect(requests).toHaveLength(1);
+      expect(requests[0]!.url).toBe(`${cognito.WEB_LOGIN_DOMAIN}/oauth2/token`);
+      expect(Object.fromEntries(requests[0]!.body)).toMatchObject({
+        grant_type: 'authorization_code',
+        code: 'the-code',
+        code_verifier: flow.verifier,
+        client_id: 'client123',
+        redirect_uri: `${base}/sign-in/callback`,
+      });
+      expect(location).toContain(`state=${flow.state}`);
+      // Another browser's state, or no flow at all, is refused before any token is asked for.
+      await expect(finishManagedLogin(new URL(`${base}/sign-in/callback?code=the-code&state=forged`), flowCookie)).rejects.toThrow();
+      await expect(finishManagedLogin(callback, undefined)).rejects.toThrow(/No sign-in is in progress/);
+      expect(requests).toHaveLength(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('refuses a configuration that is not https', async () => {
     Object.assign(process.env, cognito, { WEB_LOGIN_DOMAIN: 'http://example.com' });
     const { webConfig } = await import('../../shared/web/config');
