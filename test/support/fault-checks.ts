@@ -9,7 +9,8 @@
  *   the invariants that no longer hold.
  * - `judge()` compares one logical write (its final answer after the client's
  *   retries) with what changed: exactly one effect for an acknowledged write, none
- *   for a refused one, at most one for one whose outcome stayed unknown.
+ *   for a refused one, at most one for one whose outcome stayed unknown (a batch's
+ *   effect is one entry and one event per cost, all or none).
  */
 import { applyEntry, checkInvariants } from '../../shared/domain/ledger';
 import type { Outcome } from './fault-client';
@@ -210,16 +211,26 @@ export interface Effect {
   primary: string;
   /** Further types it may cause, at most once each (e.g. ShareAgreementActivated). */
   optional?: string[];
-  /** Money: the ledger entry type it records, whose id is the answer's `id`. */
+  /** Money: the ledger entry type it records, whose id is the answer's `id` (or the ids `answered` gives). */
   entry?: string;
-  /** Is this event the one this answer reports? e.g. `data.entryId === body.id`. */
+  /**
+   * How many `primary` events (and `entry` entries) it records when applied, all or none:
+   * 1 but for a batch (one entry and one CostRecorded per cost). @default 1
+   */
+  times?: number;
+  /** The entry ids an acknowledged answer reports. @default [body.id] */
+  answered?: (body: Json) => string[];
+  /** Is this event one this answer reports? e.g. `data.entryId === body.id`. */
   belongs?: (event: Json, body: Json) => boolean;
+  /** The entries it recorded, oldest first, against the request: what is wrong with them, if anything. */
+  entriesMatch?: (entries: Json[]) => string | undefined;
   /** A 2xx that rightly changed nothing (the same pledge again, a second approval). */
   noop?: (body: Json, delta: Delta) => boolean;
 }
 
 export type DefectKind =
   | 'duplicate' // applied more than once
+  | 'partial' // an all-or-nothing write (a cost batch) applied in part
   | 'refused-but-applied' // the final answer was a refusal, yet the write happened
   | 'ack-missing' // acknowledged (2xx) but nothing (or not that) was recorded
   | 'ack-mismatch' // acknowledged with an id/version the ledger or feed does not hold
@@ -239,6 +250,7 @@ const countTypes = (events: Json[]) => {
 
 export function judge(effect: Effect, outcome: Outcome, delta: Delta): Defect[] {
   const defects: Defect[] = [];
+  const times = effect.times ?? 1;
   const counts = countTypes(delta.events);
   const allowed = new Set([effect.primary, ...(effect.optional ?? [])]);
   const seen = [...counts].map(([t, n]) => `${t}×${n}`).join(', ') || 'nothing';
@@ -249,10 +261,18 @@ export function judge(effect: Effect, outcome: Outcome, delta: Delta): Defect[] 
   if (wrongEntries.length) defects.push({ kind: 'unexpected-change', detail: `ledger entries ${wrongEntries.map((e) => e.type).join(', ')}` });
 
   const primaryCount = counts.get(effect.primary) ?? 0;
-  const repeated = [...allowed].filter((t) => (counts.get(t) ?? 0) > 1);
-  const entryCount = effect.entry ? newEntries.filter((e) => e.type === effect.entry).length : 0;
-  if (repeated.length || entryCount > 1) {
-    defects.push({ kind: 'duplicate', detail: `one write, ${seen}${effect.entry ? `; ${entryCount} ${effect.entry} entries` : ''}` });
+  const repeated = [...allowed].filter((t) => (counts.get(t) ?? 0) > (t === effect.primary ? times : 1));
+  const ownEntries = effect.entry ? newEntries.filter((e) => e.type === effect.entry) : [];
+  const entryCount = ownEntries.length;
+  const what = `${seen}${effect.entry ? `; ${entryCount} ${effect.entry} entries` : ''}`;
+  if (repeated.length || entryCount > times) {
+    defects.push({ kind: 'duplicate', detail: `one write${times > 1 ? ` of ${times}` : ''}, ${what}` });
+  } else if (times > 1 && ((primaryCount > 0 && primaryCount < times) || (entryCount > 0 && entryCount < times))) {
+    defects.push({ kind: 'partial', detail: `one write of ${times}, all or none, recorded ${what}` });
+  }
+  if (effect.entriesMatch && entryCount > 0) {
+    const wrong = effect.entriesMatch(ownEntries);
+    if (wrong) defects.push({ kind: 'ack-mismatch', detail: `the entries recorded are not the ones asked for: ${wrong}` });
   }
 
   if (outcome.final === 'ack') {
@@ -260,11 +280,15 @@ export function judge(effect: Effect, outcome: Outcome, delta: Delta): Defect[] 
       if (!effect.noop?.(outcome.body, delta)) defects.push({ kind: 'ack-missing', detail: `answered ${outcome.status} but nothing changed` });
     } else if (primaryCount === 0) {
       defects.push({ kind: 'ack-missing', detail: `answered ${outcome.status} but no ${effect.primary} (saw ${seen})` });
-    } else if (effect.belongs && !delta.events.some((e) => e.type === effect.primary && effect.belongs!(e, outcome.body))) {
-      defects.push({ kind: 'ack-mismatch', detail: `the ${effect.primary} recorded is not the one answered (${JSON.stringify(outcome.body?.id ?? outcome.body?.version)})` });
+    } else if (effect.belongs && delta.events.filter((e) => e.type === effect.primary && effect.belongs!(e, outcome.body)).length < Math.min(times, primaryCount)) {
+      defects.push({ kind: 'ack-mismatch', detail: `the ${effect.primary} recorded is not the one answered (${JSON.stringify(outcome.body?.id ?? outcome.body?.version ?? effect.answered?.(outcome.body))})` });
     }
-    if (effect.entry && primaryCount > 0 && !newEntries.some((e) => e.id === outcome.body?.id)) {
-      defects.push({ kind: 'ack-mismatch', detail: `answered entry ${outcome.body?.id}, the ledger's new entries are ${newEntries.map((e) => e.id).join(', ') || 'none'}` });
+    if (effect.entry && primaryCount > 0) {
+      const answered = effect.answered ? effect.answered(outcome.body) : [outcome.body?.id];
+      const missing = answered.filter((id) => !newEntries.some((e) => e.id === id));
+      if (missing.length || answered.length !== times) {
+        defects.push({ kind: 'ack-mismatch', detail: `answered entries ${answered.join(', ') || 'none'}, the ledger's new entries are ${newEntries.map((e) => e.id).join(', ') || 'none'}` });
+      }
     }
   } else if (outcome.final === 'refused') {
     if (delta.events.length || newEntries.length) {
