@@ -69,9 +69,7 @@ function poller(handler: PublisherHandler, dlq: LocalQueue) {
     handler,
     onFailure: dlq,
     filter: outboxStreamFilter,
-    batchSize: publisherStreamSettings.batchSize,
-    retryAttempts: publisherStreamSettings.retryAttempts,
-    bisectBatchOnError: publisherStreamSettings.bisectBatchOnError,
+    ...publisherStreamSettings,
     pollIntervalMs: 20,
     retryBackoffMs: () => 10,
   });

@@ -142,9 +142,7 @@ describe('from the real stream, through the local event source mapping', () => {
       handler: (event, context) => handler(event, context),
       onFailure: dlq,
       filter: outboxStreamFilter,
-      batchSize: publisherStreamSettings.batchSize,
-      retryAttempts: publisherStreamSettings.retryAttempts,
-      bisectBatchOnError: publisherStreamSettings.bisectBatchOnError,
+      ...publisherStreamSettings,
       pollIntervalMs: 20,
       retryBackoffMs: () => 20,
     });
