@@ -210,6 +210,33 @@ describe('replay', () => {
     expect(attempts.map((d) => d.challengeId).sort()).toEqual([a, c].sort());
   });
 
+  it('a replay stops sending once the subscription is disabled mid-way (a 410): its pending retries are dropped, the lock ends', async () => {
+    const expected = entitledOf(await tableEvents(a), birmingham.code);
+    const sub = await subscribe(birmingham.code, '/gone-mid-replay', { challengeIds: [a] });
+    // Every attempt fails with 500 (so each event is retried on the 0, 20, 40, 80 ms schedule),
+    // except the first event's second attempt, which answers 410 and disables the subscription.
+    const firstSeq = Math.min(...expected.map((e) => e.seq));
+    receiver.respond('/gone-mid-replay', (event, seen) => (event.seq === firstSeq && seen === 2 ? 410 : 500));
+    const res = await replay(sub.id, birmingham.code, { challengeId: a });
+    expect(res.status).toBe(202);
+    expect(res.body.events).toBe(expected.length);
+    await eventually(async () => {
+      const now = await read(sub.id, birmingham.code);
+      return now.status === 'disabled' && now.replay === undefined;
+    }, 'disabled, and the replay ended');
+    expect((await read(sub.id, birmingham.code)).disabledReason).toContain('410');
+    const sentTo = () => receiver.received.filter((r) => r.path === '/gone-mid-replay').length;
+    const sent = sentTo();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sentTo(), 'nothing is sent once it is disabled').toBe(sent);
+    // Without the rule every other event would have had all 4 attempts; their later retries were dropped instead.
+    expect(sent).toBeLessThan(expected.length * 4 - 2);
+    const log = await deliveries(sub.id, birmingham.code);
+    expect(log).toHaveLength(sent);
+    expect(log.every((d) => d.replayId === res.body.replayId)).toBe(true);
+    expect(log.filter((d) => d.outcome === 'disabled' && d.statusCode === 410)).toHaveLength(1);
+  });
+
   it('one replay at a time per subscription: 409 replay_in_progress while one runs', async () => {
     const gate = await holdingReceiver();
     const held = await subscribe(coventry.code, '/held', {}, `${gate.url}/held`);
