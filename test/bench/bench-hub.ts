@@ -94,7 +94,7 @@ export async function startBenchHub(): Promise<BenchHub> {
     },
     async stop() {
       await hub.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
   const admin = await bench.token({ groups: ['hub-admin'] });

@@ -94,7 +94,8 @@ async function secondHub(bench: BenchHub): Promise<{ url: string; token: string;
       }, 5_000);
       await exited;
       clearTimeout(late);
-      await rm(dataDir, { recursive: true, force: true });
+      // npx may exit before the hub it started has written its last queue files: rm retries ENOTEMPTY.
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

@@ -132,7 +132,7 @@ export async function measureFanoutLatency(options: LatencyOptions = {}): Promis
   } finally {
     if (!options.hub) await hub.stop();
     await receiver.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
 
