@@ -17,6 +17,20 @@ import { sampleEvents } from '../../events/sample-events';
 import type { HubEvent } from '../../shared/schemas/events';
 
 const [A, B, C] = ['E08000025', 'E08000026', 'E09000033'] as const;
+
+/** An async source over `items` that counts how many of them the reader pulled. */
+function countedSource<T>(items: readonly T[]) {
+  const source = {
+    pulled: 0,
+    async *read() {
+      for (const item of items) {
+        source.pulled++;
+        yield item;
+      }
+    },
+  };
+  return source;
+}
 const by = { council: A, sub: 'finance-a' };
 const at = (n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
 /** Ids rising with n, as the ledger mints them. */
@@ -83,16 +97,10 @@ describe('accountPage: running figures replayed through applyEntry', () => {
   });
 
   it('reads async sources and stops once it has one row past the page', async () => {
-    let pulled = 0;
-    async function* source() {
-      for (const e of ledger) {
-        pulled++;
-        yield e;
-      }
-    }
-    const page = ok(await accountPage(source(), A, { limit: 1 }));
+    const source = countedSource(ledger);
+    const page = ok(await accountPage(source.read(), A, { limit: 1 }));
     expect(page.rows).toHaveLength(1);
-    expect(pulled).toBe(3); // A's pledge, B's pledge (skipped), A's commitment (the look past the page)
+    expect(source.pulled).toBe(3); // A's pledge, B's pledge (skipped), A's commitment (the look past the page)
   });
 
   it('refuses a replay longer than its bound', async () => {
@@ -199,15 +207,9 @@ describe('storedAccountPage: the figures each entry stored, read from the cursor
   });
 
   it('stops at one row past the page, and at its read bound with a shorter page that continues after the last entry read', async () => {
-    let pulled = 0;
-    async function* source() {
-      for (const r of ledger) {
-        pulled++;
-        yield r;
-      }
-    }
-    expect((await storedAccountPage(source(), A, { limit: 1 }))!.rows).toHaveLength(1);
-    expect(pulled).toBe(3); // A's pledge, B's pledge (skipped), A's commitment (the look past the page)
+    const source = countedSource(ledger);
+    expect((await storedAccountPage(source.read(), A, { limit: 1 }))!.rows).toHaveLength(1);
+    expect(source.pulled).toBe(3); // A's pledge, B's pledge (skipped), A's commitment (the look past the page)
     // B is touched by entries 2, 5, 6 and 7: a bound of 3 entries read gives its first row only, continuing after entry 3.
     const short = (await storedAccountPage(ledger, B, { limit: 10, max: 3 }))!;
     expect(short).toEqual({ rows: [expect.objectContaining({ entry: ledger[1]!.entry })], more: true, after: ledger[2]!.entry.id });
