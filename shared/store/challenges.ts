@@ -20,8 +20,18 @@ function recordOf<T>(item: Item): T {
 
 /** Every item of the challenge's state (`S#...`), as one range read however long its ledger grows. */
 export async function loadChallengeState(id: string, consistent = true): Promise<ChallengeState | undefined> {
+  return stateFromItems(await readStateItems(id, consistent));
+}
+
+/** The challenge's state items as stored (one key range). */
+export async function readStateItems(id: string, consistent = true): Promise<Item[]> {
   const items: Item[] = [];
   for await (const item of itemsInRange(ranges.state(id), { consistent })) items.push(item);
+  return items;
+}
+
+/** The state those items hold; undefined without a challenge item. */
+export function stateFromItems(items: readonly Item[]): ChallengeState | undefined {
   const challengeItem = items.find((i) => i.kind === KIND.challenge);
   if (!challengeItem) return undefined;
   // `totals` was kept on the challenge by an earlier layout; pool totals are now always summed from the members.

@@ -20,10 +20,11 @@ import type { ChallengeRecord, ChallengeState } from '../domain/records';
 import type { Refusal, Settled } from '../domain/transition';
 import { logger, metrics } from '../observability';
 import { METRIC } from '../metric-names';
-import { loadChallengeState } from './challenges';
+import { readStateItems, stateFromItems } from './challenges';
 import { documents, tableName } from './client';
 import { KeyReuseError, WriteContentionError, WriteOutcomeUnknownError } from './errors';
-import { keys, KIND } from './keys';
+import { keys, KIND, STATE_PREFIX } from './keys';
+import type { Item } from './ranges';
 
 /** What a decision asks the store to do. `answer` is opaque here: the caller's reply, kept on the marker. */
 export type Plan<A> =
@@ -82,15 +83,40 @@ const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.rando
  */
 const queues = new Map<string, Promise<unknown>>();
 
+/**
+ * The state items a write has just committed, handed to the write queued behind it,
+ * which starts from them instead of reading them back: after a transaction DynamoDB
+ * confirmed, the state is the items it read with the ones it put laid over them (only
+ * write.ts writes state items). Kept only while writes queue, and taken by one write:
+ * if another process wrote in between, the seq condition refuses that write and it
+ * reads afresh, as after any conflict.
+ */
+const handedOn = new Map<string, Item[]>();
+
 function oneAtATime<T>(challengeId: string | undefined, work: () => Promise<T>): Promise<T> {
   if (challengeId === undefined) return work();
   const run = (queues.get(challengeId) ?? Promise.resolve()).then(work, work);
   const tail = run.catch(() => undefined);
   queues.set(challengeId, tail);
   void tail.then(() => {
-    if (queues.get(challengeId) === tail) queues.delete(challengeId);
+    if (queues.get(challengeId) !== tail) return;
+    queues.delete(challengeId);
+    handedOn.delete(challengeId);
   });
   return run;
+}
+
+/** The state items once `transaction` has committed on top of `before` (both as stored: undefined attributes dropped). */
+export function stateItemsAfter(before: readonly Item[], transaction: ReadonlyArray<object>): Item[] {
+  const bySk = new Map(before.map((item) => [item.SK, item]));
+  const partition = before[0]?.PK;
+  for (const step of transaction) {
+    const item = 'Put' in step ? (step.Put as { Item?: Item }).Item : undefined;
+    if (!item || typeof item.SK !== 'string' || !item.SK.startsWith(STATE_PREFIX) || (partition !== undefined && item.PK !== partition)) continue;
+    // As the DocumentClient stores it (removeUndefinedValues): plain data, no undefined attributes.
+    bySk.set(item.SK, JSON.parse(JSON.stringify(item)) as Item);
+  }
+  return [...bySk.values()];
 }
 
 export function writeChallenge<A>(request: WriteRequest<A>): Promise<WriteOutcome<A>> {
@@ -104,10 +130,15 @@ async function attemptWrite<A>(request: WriteRequest<A>): Promise<WriteOutcome<A
   let lastError: unknown;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     if (attempt > 1) await backoff(attempt);
+    let beforeItems: Item[] | undefined;
     let before: ChallengeState | undefined;
     let plan: Plan<A>;
     try {
-      before = request.challengeId === undefined ? undefined : await loadChallengeState(request.challengeId);
+      if (request.challengeId !== undefined) {
+        const given = attempt === 1 ? takeHandedOn(request.challengeId) : undefined;
+        beforeItems = given ?? (await readStateItems(request.challengeId));
+        before = stateFromItems(beforeItems);
+      }
       plan = await request.decide(before);
     } catch (error) {
       if (!isTransient(error)) throw error;
@@ -131,6 +162,7 @@ async function attemptWrite<A>(request: WriteRequest<A>): Promise<WriteOutcome<A
     });
     try {
       await documents.send(new TransactWriteCommand({ TransactItems: items }));
+      if (request.challengeId !== undefined && beforeItems) handedOn.set(request.challengeId, stateItemsAfter(beforeItems, items));
       return { answer: plan.answer, replayed: false, settled: plan.settled };
     } catch (error) {
       const outcome = classify(error, markerIndex, checkIndex);
@@ -158,6 +190,12 @@ async function attemptWrite<A>(request: WriteRequest<A>): Promise<WriteOutcome<A
   }
   if (lastFailure === 'raced') throw new WriteContentionError(request.challengeId ?? 'new', MAX_ATTEMPTS);
   throw new WriteOutcomeUnknownError(request.writeId, { cause: lastError });
+}
+
+function takeHandedOn(challengeId: string): Item[] | undefined {
+  const items = handedOn.get(challengeId);
+  handedOn.delete(challengeId);
+  return items;
 }
 
 function resolvedByMarker<A>(marker: Marker<A>, request: WriteRequest<A>): WriteOutcome<A> {

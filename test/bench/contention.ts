@@ -48,9 +48,11 @@ export interface PhaseFigures {
   p99: number;
   unavailable: number;
   otherErrors: number;
-  /** Mean time of this process's state Query and TransactWriteItems during the phase. */
+  /** This process's Queries and TransactWriteItems during the phase: mean time of one, and how many per success. */
   query: number;
+  queriesPerSuccess: number;
   transaction: number;
+  transactionsPerSuccess: number;
 }
 
 interface Target {
@@ -155,13 +157,16 @@ export async function measureContention(bench: BenchHub, options: ContentionOpti
     const cancelled = store.transactions.cancelled - before.cancelled;
     const mean = (command: string) => {
       const t = store.timing.get(command);
-      return t && t.calls ? t.ms / t.calls : NaN;
+      return t && t.calls ? t.ms / t.calls : 0;
     };
+    const perSuccess = (command: string) => (store.timing.get(command)?.calls ?? 0) / Math.max(1, latencies.length);
     return {
       phase: name,
       writers,
       query: mean('Query'),
+      queriesPerSuccess: perSuccess('Query'),
       transaction: mean('TransactWriteItems'),
+      transactionsPerSuccess: perSuccess('TransactWriteItems'),
       successes: latencies.length,
       perSecond: latencies.length / seconds,
       ofSerial: NaN,
@@ -234,7 +239,10 @@ export async function measureContention(bench: BenchHub, options: ContentionOpti
     '  where a success\'s time goes on one challenge (this process): ' +
       results
         .filter((r) => r.phase.startsWith('one challenge'))
-        .map((r) => `c=${r.writers}: 1/rate ${(1000 / r.perSecond).toFixed(0)} ms = Query ${r.query.toFixed(1)} + TransactWriteItems ${r.transaction.toFixed(1)} + ${(1000 / r.perSecond - r.query - r.transaction).toFixed(0)} ms else`)
+        .map((r) => {
+          const [q, t] = [r.queriesPerSuccess * r.query, r.transactionsPerSuccess * r.transaction];
+          return `c=${r.writers}: 1/rate ${(1000 / r.perSecond).toFixed(0)} ms = ${r.queriesPerSuccess.toFixed(2)} Query × ${r.query.toFixed(1)} + ${r.transactionsPerSuccess.toFixed(2)} TransactWriteItems × ${r.transaction.toFixed(1)} + ${(1000 / r.perSecond - q - t).toFixed(0)} ms else`;
+        })
         .join('; '),
   );
   const at = (c: number) => results.find((r) => r.phase === `one challenge, c=${c}`)!;
