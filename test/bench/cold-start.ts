@@ -21,6 +21,10 @@
  *   function with `compare`).
  * - `compare` adds the alternative the issue names: Powertools bundled (tree-shaken)
  *   instead of resolved from the layer, the Tracer still external.
+ * - `floor` (./floor-handler.ts) is what every function loads before a route of its own:
+ *   the store's client, the Powertools logger and metrics, the configuration checked
+ *   with zod. It is sampled like a function, so its ratio says how much of the goal the
+ *   chosen libraries spend on their own.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
@@ -44,7 +48,7 @@ export interface ColdStartOptions {
 interface Variant {
   name: string;
   fn: string;
-  kind: 'yardstick' | 'deployed' | 'sdk tracing' | 'bundled powertools';
+  kind: 'yardstick' | 'floor' | 'deployed' | 'sdk tracing' | 'bundled powertools';
   file: string;
   env: Record<string, string>;
 }
@@ -143,7 +147,9 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
     file: await bundle('yardstick', join(import.meta.dirname, 'yardstick-handler.ts')),
     env: lambdaEnvironment('yardstick', false),
   };
-  const variants: Variant[] = [];
+  const variants: Variant[] = [
+    { name: 'floor', fn: 'floor', kind: 'floor', file: await bundle('floor', join(import.meta.dirname, 'floor-handler.ts')), env: lambdaEnvironment('floor', false) },
+  ];
   for (const fn of fns) {
     const file = await bundle(fn, join(functionsDir, `${fn}.ts`));
     variants.push({ name: fn, fn, kind: 'deployed', file, env: lambdaEnvironment(fn, false) });
@@ -219,11 +225,18 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
 
 export function formatColdStart(rows: readonly ColdStartRow[]): string {
   const yard = rows.find((r) => r.kind === 'yardstick')!;
+  const floor = rows.find((r) => r.kind === 'floor');
   const lines = [
     `  yardstick (DocumentClient only): ${yard.sizeKb.toFixed(1)} KB, init ${yard.wallMs.toFixed(0)} ms wall, ${yard.cpuMs.toFixed(0)} ms CPU (medians)`,
+    ...(floor
+      ? [
+          `  floor (the store's client + Powertools logger and metrics + the zod-checked config, before any route): ${floor.sizeKb.toFixed(1)} KB, ` +
+            `CPU ${ratioText(floor.cpu)}, wall ${ratioText(floor.wall)} of the yardstick`,
+        ]
+      : []),
   ];
   const byFn = new Map<string, ColdStartRow[]>();
-  for (const r of rows) if (r.kind !== 'yardstick') byFn.set(r.fn, [...(byFn.get(r.fn) ?? []), r]);
+  for (const r of rows) if (r.kind !== 'yardstick' && r.kind !== 'floor') byFn.set(r.fn, [...(byFn.get(r.fn) ?? []), r]);
   const body: string[][] = [];
   for (const [fn, variants] of byFn) {
     const deployed = variants.find((v) => v.kind === 'deployed')!;
