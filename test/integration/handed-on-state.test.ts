@@ -89,14 +89,8 @@ describe('the state a committed write hands on', () => {
     await call(officer(B), 'POST', `${base}/invitations`, { council: P, role: 'observer' });
     await call(officer(P), 'POST', `${base}/members/${P}/decline`, undefined, 200);
     // Shares: a proposal, approvals, a superseding one rejected.
-    await agreeShares(hub, callers, id, B, [B, C, W], {
-      basis: 'custom',
-      shares: [
-        { council: B, costBps: 5000, riskBps: 5000 },
-        { council: C, costBps: 3000, riskBps: 3000 },
-        { council: W, costBps: 2000, riskBps: 2000 },
-      ],
-    });
+    const shares = [B, C, W].map((council, i) => ({ council, costBps: [5000, 3000, 2000][i]!, riskBps: [4000, 4000, 2000][i]! }));
+    await agreeShares(hub, callers, id, B, [B, C, W], { basis: 'custom', shares });
     const second = await call(officer(B), 'POST', `${base}/share-agreements`, { basis: 'equal' });
     await call(officer(C), 'POST', `${base}/share-agreements/${second.body.version}/reject`, { reason: 'Not equal in use' }, 200);
     // Money: pledges, commitments, a receipt, costs one and several at a time, a reversal.
