@@ -12,7 +12,7 @@ import { createHmac } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as z from 'zod';
+import * as z from '../shared/schemas/zod';
 import { EVENT_TYPES, eventSchemas, type EventType, type HubEvent } from '../shared/schemas/events';
 import { DELIVERY_TIMEOUT_MS, describeSchedule, JITTER, STANDARD_WEBHOOKS_SCHEDULE_MS } from '../shared/fanout/retry-schedule';
 import { USER_AGENT } from '../shared/fanout/signing';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from './schemas/zod';
 import { forbidden, unauthorized } from './errors';
 import { GSS_CODE_PATTERN } from './schemas/common';
 
@@ -55,11 +55,13 @@ const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Cs}]/u;
 const callerClaims = z.object({
   sub: z
     .string()
-    .min(1)
-    .max(255)
-    .refine((sub) => !INVISIBLE_OR_CONTROL.test(sub) && sub.trim() === sub, 'sub has control characters or surrounding whitespace'),
+    .check(
+      z.minLength(1),
+      z.maxLength(255),
+      z.refine((sub) => !INVISIBLE_OR_CONTROL.test(sub) && sub.trim() === sub, 'sub has control characters or surrounding whitespace'),
+    ),
   // Absent for hub-admin tokens; present means exactly one GSS code (no list, case change, padding or NUL).
-  'custom:council': z.string().regex(GSS_CODE_PATTERN, 'custom:council is not one ONS GSS code').optional(),
+  'custom:council': z.optional(z.string().check(z.regex(GSS_CODE_PATTERN, 'custom:council is not one ONS GSS code'))),
 });
 
 export function callerFromEvent(event: Pick<APIGatewayProxyEventV2WithJWTAuthorizer, 'requestContext'>): Caller {

@@ -6,12 +6,51 @@
  * shared/problem-codes.ts; the examples from shared/openapi-examples.ts.
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import * as z from 'zod';
+import * as classic from 'zod';
 import { describeCodes, problemAnswers, type ProblemAnswer, STAGE_THROTTLE, takesIdempotencyKey } from './http/answers';
 import { type ResponseHeader, TAGS } from './http/route-spec';
 import { apiExamples } from './openapi-examples';
 import { routeList, type RouteSpec } from './routes';
 import { problem } from './schemas/system';
+import * as z from './schemas/zod';
+import { described, withMeta } from './schemas/zod';
+
+/**
+ * The hub's schemas are zod mini (shared/schemas/zod.ts); zod-to-openapi reads classic zod
+ * objects (their derived `minLength`, `isInt`, `format`... and `.meta()`). Both builds share
+ * zod's core, so a mini schema's definition makes the classic schema it stands for: the same
+ * checks and metadata, its children made classic too. For the generator only: no Lambda
+ * bundle imports this module (the system function serves docs/openapi.json).
+ */
+const classicOf = new WeakMap<object, classic.ZodType>();
+const CHILDREN = ['innerType', 'element', 'catchall', 'in', 'out', 'left', 'right', 'keyType', 'valueType', 'rest'] as const;
+
+function asClassic(schema: z.ZodMiniType): classic.ZodType {
+  const known = classicOf.get(schema);
+  if (known) return known;
+  const def = schema._zod.def as unknown as Record<string, unknown>;
+  const copy: Record<string, unknown> = { ...def };
+  for (const key of CHILDREN) if (def[key]) copy[key] = asClassic(def[key] as z.ZodMiniType);
+  if (def.options) copy.options = (def.options as z.ZodMiniType[]).map(asClassic);
+  if (def.items) copy.items = (def.items as z.ZodMiniType[]).map(asClassic);
+  if (def.type === 'object') {
+    const shape = def.shape as Record<string, z.ZodMiniType>;
+    copy.shape = Object.fromEntries(Object.entries(shape).map(([name, field]) => [name, asClassic(field)]));
+  }
+  const Classic = (classic as unknown as Record<string, new (def: unknown) => classic.ZodType>)[schema._zod.constr.name.replace(/^ZodMini/, 'Zod')];
+  if (!Classic) throw new Error(`No classic zod class for ${schema._zod.constr.name}`);
+  const made = new Classic(copy);
+  // A copy made for metadata keeps its original as parent (zod's clone does); the generator reads that link.
+  const parent = schema._zod.parent as z.ZodMiniType | undefined;
+  if (parent) made._zod.parent = asClassic(parent);
+  const metadata = z.globalRegistry.get(schema);
+  if (metadata) z.globalRegistry.add(made, metadata);
+  classicOf.set(schema, made);
+  return made;
+}
+
+/** A schema as the generator takes it (typed as the generator's parameters want). */
+const forGenerator = (schema: z.ZodMiniType) => asClassic(schema) as never;
 
 const RESPONSE_HEADERS: Record<ResponseHeader | 'idempotent-replayed' | 'retry-after', { description: string; schema: { type: 'string'; enum?: string[] } }> = {
   etag: { description: 'The version of what was returned: send it back in `If-Match` (or `If-None-Match`)', schema: { type: 'string' } },
@@ -28,32 +67,33 @@ const RESPONSE_HEADERS: Record<ResponseHeader | 'idempotent-replayed' | 'retry-a
 
 const header = (name: keyof typeof RESPONSE_HEADERS) => RESPONSE_HEADERS[name];
 
-const idempotencyKey = z
-  .string()
-  .min(1)
-  .max(255)
-  .optional()
-  .describe('Makes the POST safe to retry: the same key (per caller) with the same body within 24 h replays the first answer; with another body, 422 idempotency_key_reuse');
+const idempotencyKey = described(
+  z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
+  'Makes the POST safe to retry: the same key (per caller) with the same body within 24 h replays the first answer; with another body, 422 idempotency_key_reuse',
+);
 
 const CSV = { schema: { type: 'string' as const, description: 'UTF-8 with BOM, CRLF line ends, a header line; money in integer pence' } };
 
 /** API Gateway's own answers carry its own body, not a problem. */
-const gatewayMessage = z.object({ message: z.string() }).meta({ id: 'GatewayMessage', description: "API Gateway's own answer, before the hub sees the request" });
+const gatewayMessage = withMeta(z.object({ message: z.string() }), {
+  id: 'GatewayMessage',
+  description: "API Gateway's own answer, before the hub sees the request",
+});
 
 const throttled = {
   description: `Throttled by API Gateway (the API allows ${STAGE_THROTTLE.rateLimit} requests a second, bursts of ${STAGE_THROTTLE.burstLimit}): wait and retry`,
-  content: { 'application/json': { schema: gatewayMessage } },
+  content: { 'application/json': { schema: forGenerator(gatewayMessage) } },
 };
 
 function problemResponse(answer: ProblemAnswer) {
   const code = answer.codes.length > 0 ? z.enum(answer.codes as [string, ...string[]]) : undefined;
   // The codes narrow the one Problem schema (allOf) rather than copy it into every answer.
-  const schema = code ? z.intersection(problem, z.object({ code: answer.codeOptional ? code.optional() : code })) : problem;
+  const schema = code ? z.intersection(problem, z.object({ code: answer.codeOptional ? z.optional(code) : code })) : problem;
   const codes = answer.codes.length > 0 ? ` ${answer.codeOptional ? 'When `code` is present, one of' : '`code` is one of'}: ${describeCodes(answer.codes)}.` : '';
   return {
     description: answer.status === 401 ? `${answer.meaning}. Deployed, API Gateway's JWT authorizer answers it first, with its own body.` : `${answer.meaning}.${codes}`,
     ...(answer.headers.length > 0 ? { headers: Object.fromEntries(answer.headers.map((h) => [h, header(h)])) } : {}),
-    content: { 'application/problem+json': { schema }, ...(answer.status === 401 ? { 'application/json': { schema: gatewayMessage } } : {}) },
+    content: { 'application/problem+json': { schema: forGenerator(schema) }, ...(answer.status === 401 ? { 'application/json': { schema: forGenerator(gatewayMessage) } } : {}) },
   };
 }
 
@@ -81,7 +121,7 @@ function successResponses(route: RouteSpec) {
       const example = examples?.response?.[Number(status)];
       const content = r.schema
         ? {
-            [r.contentType ?? 'application/json']: { schema: r.schema, ...(example !== undefined ? { example } : {}) },
+            [r.contentType ?? 'application/json']: { schema: forGenerator(r.schema), ...(example !== undefined ? { example } : {}) },
             ...(r.csv ? { 'text/csv': CSV } : {}),
           }
         : undefined;
@@ -118,14 +158,14 @@ export function buildOpenApiDocument(serverUrl?: string) {
       tags: [route.tag],
       security: route.auth ? [{ [bearer.name]: [] }] : [],
       request: {
-        ...(route.request?.params ? { params: route.request.params } : {}),
-        ...(route.request?.query ? { query: route.request.query } : {}),
-        ...(headers ? { headers } : {}),
+        ...(route.request?.params ? { params: forGenerator(route.request.params) } : {}),
+        ...(route.request?.query ? { query: forGenerator(route.request.query) } : {}),
+        ...(headers ? { headers: forGenerator(headers) } : {}),
         ...(route.request?.body
           ? {
               body: {
                 required: !route.request.bodyOptional,
-                content: { 'application/json': { schema: route.request.body, ...(bodyExample !== undefined ? { example: bodyExample } : {}) } },
+                content: { 'application/json': { schema: forGenerator(route.request.body), ...(bodyExample !== undefined ? { example: bodyExample } : {}) } },
               },
             }
           : {}),

@@ -2,9 +2,9 @@
  * The messages between the fan-out's queues. Validated on the way in, so a malformed
  * message fails (and is retried, then dead-lettered) instead of half-working.
  */
-import * as z from 'zod';
 import { isoDateTime, ulid } from '../schemas/common';
 import { type EventEnvelope, eventEnvelope } from '../schemas/events';
+import * as z from '../schemas/zod';
 
 /** What EventBridge puts on the dispatch queue: the bus event, the hub event as its detail. */
 const busMessage = z.object({ source: z.string(), 'detail-type': z.string(), detail: eventEnvelope });
@@ -17,19 +17,19 @@ export function eventOfBusMessage(body: string): EventEnvelope {
 export const deliveryMessage = z.object({
   subscriptionId: ulid,
   event: eventEnvelope,
-  attempt: z.int().min(1),
+  attempt: z.int().check(z.gte(1)),
   /** Not to be tried before this time: waits longer than a queue delay hop until it passes. */
-  notBefore: isoDateTime.optional(),
+  notBefore: z.optional(isoDateTime),
   /** Set when the delivery re-sends an event for a replay (replay.ts): the log marks its attempts with it. */
-  replayId: ulid.optional(),
+  replayId: z.optional(ulid),
   /**
    * What the deliverer logs as `correlationId` (docs/events.md): the API request id of the
    * write that made the event; for a replay, the replay request's. Optional: messages
    * queued before it existed still deliver.
    */
-  correlationId: z.string().min(1).optional(),
+  correlationId: z.optional(z.string().check(z.minLength(1))),
   /** A replayed delivery's: the API request id of the write that made the event. */
-  originalCorrelationId: z.string().min(1).optional(),
+  originalCorrelationId: z.optional(z.string().check(z.minLength(1))),
 });
 export type DeliveryMessage = z.infer<typeof deliveryMessage>;
 

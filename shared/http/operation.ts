@@ -5,7 +5,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../schemas/zod';
 import { type Caller, callerFromEvent, requireGroup } from '../auth';
 import { badRequest, type FieldError, unprocessable } from '../errors';
 import { logger, metrics, tracer } from '../observability';
@@ -14,7 +14,7 @@ import { problemDetails } from './problem-details';
 import type { HttpResult } from './responses';
 import { routeKey, type RouteSpec } from './route-spec';
 
-type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;
+type Parsed<T> = T extends z.ZodMiniType ? z.output<T> : undefined;
 
 export interface OperationInput<R extends RouteSpec> {
   params: Parsed<NonNullable<R['request']>['params']>;
@@ -73,7 +73,7 @@ const bodyOf = (route: RouteSpec, event: APIGatewayProxyEventV2) =>
 /** Validates path, query and body against the route's zod schemas: 422 with every error. */
 function parseInput(route: RouteSpec, event: APIGatewayProxyEventV2) {
   const errors: FieldError[] = [];
-  const parse = (where: string, schema: z.ZodType | undefined, value: unknown) => {
+  const parse = (where: string, schema: z.ZodMiniType | undefined, value: unknown) => {
     if (!schema) return undefined;
     const result = schema.safeParse(value);
     if (result.success) return result.data;

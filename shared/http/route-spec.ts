@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../schemas/zod';
 import type { Group } from '../auth';
 import type { ProblemCode } from '../problem-codes';
 
@@ -45,19 +45,19 @@ export interface RouteSpec {
    */
   refuses?: readonly ProblemCode[];
   request?: {
-    params?: z.ZodObject;
-    query?: z.ZodObject;
-    body?: z.ZodType;
+    params?: z.ZodMiniObject;
+    query?: z.ZodMiniObject;
+    body?: z.ZodMiniType;
     /** The body may be left out (no body is `{}`). */
     bodyOptional?: true;
     /** Documented request headers (validated by the handler or middleware). */
-    headers?: z.ZodObject;
+    headers?: z.ZodMiniObject;
   };
   responses: Record<
     number,
     {
       description: string;
-      schema?: z.ZodType;
+      schema?: z.ZodMiniType;
       contentType?: string;
       /** Also served as CSV when `Accept: text/csv` asks for it. */
       csv?: true;

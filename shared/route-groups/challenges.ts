@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from '../schemas/zod';
+import { described, withMeta } from '../schemas/zod';
 import { defineRoutes } from '../http/route-spec';
 import { CHALLENGE_WRITE_CODES } from '../problem-codes';
 import {
@@ -14,7 +15,7 @@ import { hubEvent } from '../schemas/events';
 import { pageOf } from '../schemas/system';
 
 /** Optional in the document because the hub answers its absence (428), not because it may be left out. */
-const ifMatch = z.object({ 'if-match': z.string().optional().describe('Required: the ETag from GET /v1/challenges/{id} (or `*`); without it, 428') });
+const ifMatch = z.object({ 'if-match': described(z.optional(z.string()), 'Required: the ETag from GET /v1/challenges/{id} (or `*`); without it, 428') });
 
 export const challengeRoutes = defineRoutes({
   createChallenge: {
@@ -59,7 +60,7 @@ export const challengeRoutes = defineRoutes({
     responses: {
       200: {
         description: '`next` is the last seq returned (`after` when none): pass it as `after` for the following page',
-        schema: z.object({ items: z.array(hubEvent), next: z.int() }).meta({ id: 'EventFeedPage' }),
+        schema: withMeta(z.object({ items: z.array(hubEvent), next: z.int() }), { id: 'EventFeedPage' }),
       },
     },
   },

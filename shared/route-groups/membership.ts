@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from '../schemas/zod';
+import { withMeta } from '../schemas/zod';
 import { defineRoutes } from '../http/route-spec';
 import { CHALLENGE_WRITE_CODES } from '../problem-codes';
 import {
@@ -20,7 +21,7 @@ export const membershipRoutes = defineRoutes({
     method: 'GET', path: '/v1/challenges/{id}/members', fn: 'membership', auth: true, tag: 'Membership',
     summary: 'The membership records of a challenge',
     request: { params: challengeIdParams },
-    responses: { 200: { description: 'Members by council code', schema: z.object({ items: z.array(member) }).meta({ id: 'MemberList' }) } },
+    responses: { 200: { description: 'Members by council code', schema: withMeta(z.object({ items: z.array(member) }), { id: 'MemberList' }) } },
   },
   inviteCouncil: {
     method: 'POST', path: '/v1/challenges/{id}/invitations', fn: 'membership', auth: true, group: 'officer', tag: 'Membership',

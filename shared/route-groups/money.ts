@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from '../schemas/zod';
+import { withMeta } from '../schemas/zod';
 import { defineRoutes } from '../http/route-spec';
 import { CHALLENGE_WRITE_CODES } from '../problem-codes';
 import { challengeIdParams } from '../schemas/challenge';
@@ -58,7 +59,7 @@ export const moneyRoutes = defineRoutes({
       'at most 48 per request, fewer for a large consortium ((98 - members) / 2; 422 batch_too_large names the limit)',
     refuses: [...CHALLENGE_WRITE_CODES, 'challenge_closed', 'agreement_required', 'amount_too_large', 'batch_too_large'],
     request: { params: challengeIdParams, body: costBatchInput },
-    responses: { 201: { description: 'The cost entries, in order', schema: z.object({ items: z.array(ledgerEntry) }).meta({ id: 'CostBatch' }) } },
+    responses: { 201: { description: 'The cost entries, in order', schema: withMeta(z.object({ items: z.array(ledgerEntry) }), { id: 'CostBatch' }) } },
   },
   reverseCost: {
     method: 'POST', path: '/v1/challenges/{id}/costs/{entryId}/reverse', fn: 'money', auth: true, group: 'finance', tag: 'Money',

@@ -3,21 +3,20 @@
  * timestamps, money and the enums of the domain (brief: domain.md).
  * Pure: imports only zod, so any Lambda handler may import it.
  */
-import * as z from 'zod';
+import * as z from './zod';
+import { withMeta } from './zod';
 
 /** ONS GSS code of a council, e.g. `E08000025` (Birmingham). */
 export const GSS_CODE_PATTERN = /^[EWSN]\d{8}$/;
-export const gssCode = z
-  .string()
-  .regex(GSS_CODE_PATTERN, 'Must be an ONS GSS code: E, W, S or N followed by 8 digits');
+export const gssCode = z.string().check(z.regex(GSS_CODE_PATTERN, 'Must be an ONS GSS code: E, W, S or N followed by 8 digits'));
 export type GssCode = z.infer<typeof gssCode>;
 
 /** ULID in canonical form: 26 upper-case Crockford base32 characters (what the `ulid` package emits). */
 export const ULID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 // The pattern is said again in meta: OpenAPI and JSON Schema tools do not know the `ulid` format.
-export const ulid = z
-  .ulid({ pattern: ULID_PATTERN, error: 'Must be a ULID (26 upper-case Crockford base32 characters)' })
-  .meta({ pattern: ULID_PATTERN.source });
+export const ulid = withMeta(z.ulid({ pattern: ULID_PATTERN, error: 'Must be a ULID (26 upper-case Crockford base32 characters)' }), {
+  pattern: ULID_PATTERN.source,
+});
 export type Ulid = z.infer<typeof ulid>;
 
 /** ISO 8601 date-time in UTC (`Z` suffix, no offset), e.g. `2026-11-21T10:00:00.000Z`. */
@@ -26,10 +25,10 @@ export type IsoDateTime = z.infer<typeof isoDateTime>;
 
 /** Money: integer pence (GBP), never a float. */
 export const pence = z.int();
-export const nonNegativePence = z.int().min(0);
-export const positivePence = z.int().positive();
+export const nonNegativePence = z.int().check(z.gte(0));
+export const positivePence = z.int().check(z.positive());
 /** Shares: integer basis points, 0..10000. */
-export const basisPoints = z.int().min(0).max(10_000);
+export const basisPoints = z.int().check(z.gte(0), z.lte(10_000));
 export const BPS_TOTAL = 10_000;
 
 export const councilKind = z.enum([

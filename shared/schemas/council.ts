@@ -1,24 +1,26 @@
-import * as z from 'zod';
+import * as z from './zod';
+import { withMeta } from './zod';
 import { councilKind, gssCode } from './common';
 
 export const councilCodeParams = z.object({ code: gssCode });
 
 /** What a hub administrator sends to register or update a council. */
-export const councilInput = z
-  .object({
-    name: z.string().trim().min(1).max(200),
+export const councilInput = withMeta(
+  z.strictObject({
+    name: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
     kind: councilKind,
-    region: z.string().trim().min(1).max(100).optional(),
-    population: z.number().int().positive().max(100_000_000).optional(),
-  })
-  .strict()
-  .meta({ id: 'CouncilInput' });
+    region: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+    population: z.optional(z.number().check(z.int(), z.positive(), z.lte(100_000_000))),
+  }),
+  { id: 'CouncilInput' },
+);
 
-export const council = councilInput
-  .extend({
+export const council = withMeta(
+  z.extend(councilInput, {
     code: gssCode,
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: 'Council' });
+  }),
+  { id: 'Council' },
+);
 export type Council = z.infer<typeof council>;

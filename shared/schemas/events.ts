@@ -8,7 +8,8 @@
  * Objects are strict: an event carrying a field not named here is rejected, so nothing
  * leaves the hub that the contract does not document.
  */
-import * as z from 'zod';
+import * as z from './zod';
+import { described, withMeta } from './zod';
 import {
   basisPoints,
   BPS_TOTAL,
@@ -53,22 +54,24 @@ export type EventType = (typeof EVENT_TYPES)[number];
 const hasDuplicates = (values: readonly string[]): boolean => new Set(values).size !== values.length;
 
 /** Who caused the event: the caller's council and JWT `sub`. */
-export const eventActor = z.strictObject({ council: gssCode, sub: z.string().min(1) });
+export const eventActor = z.strictObject({ council: gssCode, sub: z.string().check(z.minLength(1)) });
 export type EventActor = z.infer<typeof eventActor>;
 
 /** Councils entitled to see the event; EventBridge rules and webhook fan-out match on it. */
-export const eventAudience = z
-  .array(gssCode)
-  .min(1)
-  .refine((codes) => !hasDuplicates(codes), 'audience lists each council once')
-  .meta({ uniqueItems: true });
+export const eventAudience = withMeta(
+  z.array(gssCode).check(
+    z.minLength(1),
+    z.refine((codes) => !hasDuplicates(codes), 'audience lists each council once'),
+  ),
+  { uniqueItems: true },
+);
 
 const envelopeFields = {
   /** ULID, unique: the dedup key everywhere (also the webhook-id). */
   id: ulid,
   challengeId: ulid,
   /** Gapless per challenge, from 1. */
-  seq: z.int().min(1),
+  seq: z.int().check(z.gte(1)),
   occurredAt: isoDateTime,
   actor: eventActor,
   audience: eventAudience,
@@ -80,8 +83,8 @@ const envelopeFields = {
  */
 export const eventEnvelope = z.strictObject({
   id: envelopeFields.id,
-  type: z.string().min(1),
-  version: z.int().min(1),
+  type: z.string().check(z.minLength(1)),
+  version: z.int().check(z.gte(1)),
   challengeId: envelopeFields.challengeId,
   seq: envelopeFields.seq,
   occurredAt: envelopeFields.occurredAt,
@@ -91,7 +94,7 @@ export const eventEnvelope = z.strictObject({
 });
 export type EventEnvelope = z.infer<typeof eventEnvelope>;
 
-function defineEvent<const T extends EventType, D extends z.ZodType>(type: T, data: D) {
+function defineEvent<const T extends EventType, D extends z.ZodMiniType>(type: T, data: D) {
   return z.strictObject({
     id: envelopeFields.id,
     type: z.literal(type),
@@ -111,17 +114,17 @@ function defineEvent<const T extends EventType, D extends z.ZodType>(type: T, da
 /** The full challenge as it stands after the change (events go to active members only). */
 export const challengeSnapshot = z.strictObject({
   id: ulid,
-  title: z.string().min(1),
+  title: z.string().check(z.minLength(1)),
   statement: z.string(),
   howMightWe: z.string(),
   outcomes: z.array(z.string()),
   themes: z.array(z.string()),
   visibility,
   procurementRoute,
-  targetBudgetPence: nonNegativePence.optional(),
+  targetBudgetPence: z.optional(nonNegativePence),
   leadCouncil: gssCode,
   stage,
-  version: z.int().min(1),
+  version: z.int().check(z.gte(1)),
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
 });
@@ -143,39 +146,37 @@ export type ChallengeChangeField = z.infer<typeof challengeChangeField>;
 export const shareLine = z.strictObject({ council: gssCode, costBps: basisPoints, riskBps: basisPoints });
 export type ShareLine = z.infer<typeof shareLine>;
 
-const shareLines = z
-  .array(shareLine)
-  .min(1)
-  .max(50)
-  .describe('One line per funding member, each council once; costBps and riskBps each sum to exactly 10000.')
-  .superRefine((lines, ctx) => {
+const shareLines = described(
+  z.array(shareLine).check(z.minLength(1), z.maxLength(50)),
+  'One line per funding member, each council once; costBps and riskBps each sum to exactly 10000.',
+).check(
+  z.superRefine((lines, ctx) => {
     if (hasDuplicates(lines.map((l) => l.council))) ctx.addIssue({ code: 'custom', message: 'shares name each council once' });
     for (const column of ['costBps', 'riskBps'] as const) {
       const total = lines.reduce((sum, l) => sum + l[column], 0);
       if (total !== BPS_TOTAL) ctx.addIssue({ code: 'custom', message: `${column} sums to ${total}, not ${BPS_TOTAL}` });
     }
-  });
+  }),
+);
 
 export const costAllocation = z.strictObject({ council: gssCode, costPence: z.int(), riskPence: z.int() });
 export type CostAllocation = z.infer<typeof costAllocation>;
 
 /** Allocations of a ledger entry: one line per funding member, signs as given, summing to the amount. */
 function allocationsOf(sign: 'positive' | 'negative') {
-  const amount = sign === 'positive' ? z.int().min(0) : z.int().max(0);
-  return z
-    .array(z.strictObject({ council: gssCode, costPence: amount, riskPence: amount }))
-    .min(1)
-    .max(50)
-    .describe('One line per funding member, each council once; costPence + riskPence over all lines sums exactly to amountPence.')
-    .refine((lines) => !hasDuplicates(lines.map((l) => l.council)), 'allocations name each council once');
+  const amount = sign === 'positive' ? z.int().check(z.gte(0)) : z.int().check(z.lte(0));
+  return described(
+    z.array(z.strictObject({ council: gssCode, costPence: amount, riskPence: amount })).check(z.minLength(1), z.maxLength(50)),
+    'One line per funding member, each council once; costPence + riskPence over all lines sums exactly to amountPence.',
+  ).check(z.refine((lines) => !hasDuplicates(lines.map((l) => l.council)), 'allocations name each council once'));
 }
 
 const allocationsSumToAmount = (d: { amountPence: number; allocations: readonly CostAllocation[] }): boolean =>
   d.allocations.reduce((sum, a) => sum + a.costPence + a.riskPence, 0) === d.amountPence;
 const allocationsSumMessage = { message: 'allocations must sum exactly to amountPence', path: ['allocations'] };
 
-const optionalText = z.string().min(1).optional();
-const agreementVersion = z.int().min(1);
+const optionalText = z.optional(z.string().check(z.minLength(1)));
+const agreementVersion = z.int().check(z.gte(1));
 const joinRoute = z.enum(['invitation', 'request']);
 
 // ---------------------------------------------------------------------------
@@ -185,17 +186,19 @@ const challengeCreatedData = z.strictObject({ challenge: challengeSnapshot });
 
 const challengeUpdatedData = z.strictObject({
   /** The fields this update changed. */
-  changes: z
-    .array(challengeChangeField)
-    .min(1)
-    .refine((fields) => !hasDuplicates(fields), 'changes names each field once')
-    .meta({ uniqueItems: true }),
+  changes: withMeta(
+    z.array(challengeChangeField).check(
+      z.minLength(1),
+      z.refine((fields) => !hasDuplicates(fields), 'changes names each field once'),
+    ),
+    { uniqueItems: true },
+  ),
   challenge: challengeSnapshot,
 });
 
 const challengeStageChangedData = z
   .strictObject({ from: stage, to: stage, reason: optionalText })
-  .refine((d) => d.from !== d.to, { message: 'from and to differ', path: ['to'] });
+  .check(z.refine((d) => d.from !== d.to, { message: 'from and to differ', path: ['to'] }));
 
 const memberInvitedData = z.strictObject({ council: gssCode, role: invitableRole });
 const memberJoinRequestedData = z.strictObject({ council: gssCode, role: invitableRole });
@@ -206,20 +209,20 @@ const memberWithdrewData = z.strictObject({ council: gssCode, role: invitableRol
 /** Immediate: `from` (the old lead) becomes a partner, `to` the lead. */
 const leadTransferredData = z
   .strictObject({ from: gssCode, to: gssCode })
-  .refine((d) => d.from !== d.to, { message: 'from and to differ', path: ['to'] });
+  .check(z.refine((d) => d.from !== d.to, { message: 'from and to differ', path: ['to'] }));
 
 const shareAgreementProposedData = z.strictObject({
   version: agreementVersion,
   basis: shareBasis,
   shares: shareLines,
   /** The still-pending version this proposal replaces, if any. */
-  supersedes: agreementVersion.optional(),
+  supersedes: z.optional(agreementVersion),
 });
 const shareAgreementApprovedData = z.strictObject({ version: agreementVersion, council: gssCode });
 const shareAgreementActivatedData = z.strictObject({
   version: agreementVersion,
   /** The previously active version, now superseded, if any. */
-  supersedes: agreementVersion.optional(),
+  supersedes: z.optional(agreementVersion),
 });
 const shareAgreementRejectedData = z.strictObject({ version: agreementVersion, council: gssCode, reason: optionalText });
 
@@ -246,23 +249,23 @@ const costRecordedData = z
   .strictObject({
     entryId: ulid,
     amountPence: positivePence,
-    description: z.string().min(1),
+    description: z.string().check(z.minLength(1)),
     supplier: optionalText,
     category: optionalText,
     reference: optionalText,
     allocations: allocationsOf('positive'),
   })
-  .refine(allocationsSumToAmount, allocationsSumMessage);
+  .check(z.refine(allocationsSumToAmount, allocationsSumMessage));
 /** The reversing entry: negative amount and exactly the negated allocations of `reversesId`. */
 const costReversedData = z
   .strictObject({
     entryId: ulid,
     reversesId: ulid,
-    amountPence: z.int().negative(),
-    reason: z.string().min(1),
+    amountPence: z.int().check(z.negative()),
+    reason: z.string().check(z.minLength(1)),
     allocations: allocationsOf('negative'),
   })
-  .refine(allocationsSumToAmount, allocationsSumMessage);
+  .check(z.refine(allocationsSumToAmount, allocationsSumMessage));
 
 // ---------------------------------------------------------------------------
 // Event schemas
@@ -305,7 +308,7 @@ export const eventSchemas = {
   ReceiptRecorded: receiptRecorded,
   CostRecorded: costRecorded,
   CostReversed: costReversed,
-} as const satisfies { [T in EventType]: z.ZodType<{ type: T }> };
+} as const satisfies { [T in EventType]: z.ZodMiniType<{ type: T }> };
 
 export const hubEvent = z.discriminatedUnion('type', [
   challengeCreated,

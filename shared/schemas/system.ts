@@ -1,18 +1,20 @@
-import * as z from 'zod';
+import * as z from './zod';
+import { withMeta } from './zod';
 
-export const health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
-export const docsAssetParams = z.object({ asset: z.string().regex(/^[\w.-]+$/) });
+export const health = withMeta(z.object({ status: z.literal('ok') }), { id: 'Health' });
+export const docsAssetParams = z.object({ asset: z.string().check(z.regex(/^[\w.-]+$/)) });
 
-export const problem = z
-  .object({
+export const problem = withMeta(
+  z.object({
     type: z.string(),
     title: z.string(),
-    status: z.number().int(),
+    status: z.number().check(z.int()),
     detail: z.string(),
-    code: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+    code: z.optional(z.string()),
+    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+  }),
+  { id: 'Problem', description: 'RFC 9457 problem details' },
+);
 
-export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
-  z.object({ items: z.array(item), nextCursor: z.string().optional() }).meta({ id });
+export const pageOf = <T extends z.ZodMiniType>(item: T, id: string) =>
+  withMeta(z.object({ items: z.array(item), nextCursor: z.optional(z.string()) }), { id });

@@ -5,14 +5,14 @@
  * a query at another partition. Anything that does not decode to the list's own
  * position shape is a BadCursorError (a clean 422), never a DynamoDB error.
  */
-import * as z from 'zod';
+import * as z from '../schemas/zod';
 import { BadCursorError } from './errors';
 
 export function encodeCursor<T extends Record<string, string | number>>(position: T | undefined): string | undefined {
   return position ? Buffer.from(JSON.stringify(position)).toString('base64url') : undefined;
 }
 
-export function decodeCursor<S extends z.ZodType<Record<string, string | number>>>(cursor: string | undefined, shape: S): z.output<S> | undefined {
+export function decodeCursor<S extends z.ZodMiniType<Record<string, string | number>>>(cursor: string | undefined, shape: S): z.output<S> | undefined {
   if (cursor === undefined) return undefined;
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new BadCursorError();
   let raw: unknown;
@@ -28,8 +28,8 @@ export function decodeCursor<S extends z.ZodType<Record<string, string | number>
 
 /** Positions the lists use. */
 export const position = {
-  byId: z.strictObject({ id: z.string().regex(/^[0-9A-Z]{1,40}$/) }),
-  byCode: z.strictObject({ code: z.string().regex(/^[EWSN]\d{8}$/) }),
-  bySk: (prefix: string) => z.strictObject({ sk: z.string().max(300).refine((sk) => sk.startsWith(prefix)) }),
-  byVersion: z.strictObject({ version: z.int().min(0).max(999_999) }),
+  byId: z.strictObject({ id: z.string().check(z.regex(/^[0-9A-Z]{1,40}$/)) }),
+  byCode: z.strictObject({ code: z.string().check(z.regex(/^[EWSN]\d{8}$/)) }),
+  bySk: (prefix: string) => z.strictObject({ sk: z.string().check(z.maxLength(300), z.refine((sk) => sk.startsWith(prefix))) }),
+  byVersion: z.strictObject({ version: z.int().check(z.gte(0), z.lte(999_999)) }),
 };

@@ -9,7 +9,7 @@
  *   FEED_EVENTS_READ events and FEED_CHALLENGES challenges per page.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../schemas/zod';
 import type { StoredEntry } from '../domain/ledger';
 import { isOcdsFeedEvent, MAX_TRANSACTIONS_PER_RELEASE } from '../domain/ocds';
 import { foldFeedPoints, type OcdsFeedPoint } from '../domain/ocds-history';
@@ -79,7 +79,7 @@ export async function readCosts(challengeId: string, asOfSeq: number): Promise<{
 }
 
 /** The feed's position: the last release returned (or the last challenge passed), by challenge id then seq. */
-const feedPosition = z.strictObject({ id: position.byId.shape.id, seq: z.int().min(0).max(9_999_999_999) });
+const feedPosition = z.strictObject({ id: position.byId.shape.id, seq: z.int().check(z.gte(0), z.lte(9_999_999_999)) });
 export type FeedPosition = z.output<typeof feedPosition>;
 export const feedCursor = (at: FeedPosition) => encodeCursor(at)!;
 

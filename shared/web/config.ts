@@ -11,20 +11,20 @@
  *   public key as a JWKS. Signing in locally also needs the signer the local hub
  *   hands over in-process (./local-sign-in.ts): no setting can turn it on in Lambda.
  */
-import * as z from 'zod';
+import * as z from '../schemas/zod';
 
 const settings = z.discriminatedUnion('WEB_SIGN_IN', [
   z.object({
     WEB_SIGN_IN: z.literal('cognito'),
     WEB_ISSUER: z.url({ protocol: /^https$/ }),
-    WEB_CLIENT_ID: z.string().min(1),
+    WEB_CLIENT_ID: z.string().check(z.minLength(1)),
     WEB_LOGIN_DOMAIN: z.url({ protocol: /^https$/ }),
   }),
   z.object({
     WEB_SIGN_IN: z.literal('local'),
-    WEB_ISSUER: z.string().min(1),
-    WEB_CLIENT_ID: z.string().min(1),
-    WEB_LOCAL_JWKS: z.string().min(1),
+    WEB_ISSUER: z.string().check(z.minLength(1)),
+    WEB_CLIENT_ID: z.string().check(z.minLength(1)),
+    WEB_LOCAL_JWKS: z.string().check(z.minLength(1)),
   }),
 ]);
 

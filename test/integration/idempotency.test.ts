@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import * as z from 'zod';
+import * as z from '../../shared/schemas/zod';
 import { LOCAL_AWS_ENV, localClient } from '../../infra/local/dynamodb-local';
 import { ensureTable } from '../../infra/local/table';
 import type { RouteSpec } from '../../shared/http/route-spec';

@@ -69,7 +69,7 @@ describe('every event type is catalogued', () => {
     expect(new Set(EVENT_TYPES).size).toBe(18);
     expect(Object.keys(eventSchemas).sort()).toEqual([...EVENT_TYPES].sort());
     expect(Object.keys(sampleEvents).sort()).toEqual([...EVENT_TYPES].sort());
-    expect(hubEvent.options).toHaveLength(18);
+    expect(hubEvent.def.options).toHaveLength(18);
   });
 
   it.each(EVENT_TYPES)('%s has a JSON Schema file (draft 2020-12, with $id and title)', (type) => {
