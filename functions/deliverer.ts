@@ -1,11 +1,11 @@
 /** Delivery queue -> one signed webhook POST per message; retries go back on the queue, spent ones to its DLQ. */
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { makeDelivererHandler } from '../shared/fanout/deliverer';
 import { requiredEnv } from '../shared/fanout/env';
-import { sqsQueue } from '../shared/fanout/queue';
+import { sqsOnFirstSend, sqsQueue } from '../shared/fanout/queue';
 import { STANDARD_WEBHOOKS_SCHEDULE_MS } from '../shared/fanout/retry-schedule';
 
-const sqs = new SQSClient({});
+// Only a failed delivery sends (a retry, or the dead letter), so SQS is loaded then, not at init.
+const sqs = sqsOnFirstSend();
 
 export const handler = makeDelivererHandler({
   retries: sqsQueue(sqs, requiredEnv('DELIVERY_QUEUE_URL')),

@@ -1,10 +1,9 @@
 /** Webhook subscriptions of the caller's council: create (secret shown once), read, delete, rotate, delivery log, replay, enable. */
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { monotonicFactory } from 'ulid';
 import { callerCouncil } from '../shared/auth';
 import { config } from '../shared/config';
 import { requiredEnv } from '../shared/fanout/env';
-import { queueAt } from '../shared/fanout/queue';
+import { queueAt, sqsOnFirstSend } from '../shared/fanout/queue';
 import { makeReplayer } from '../shared/fanout/replay';
 import type { ReplayWindow } from '../shared/fanout/replay-rules';
 import { STANDARD_WEBHOOKS_SCHEDULE_MS } from '../shared/fanout/retry-schedule';
@@ -32,7 +31,7 @@ import { subscriptionView } from '../shared/views';
 const newId = monotonicFactory();
 
 // Replays go onto the delivery queue, as the dispatcher's deliveries do (the local hub's is in-process), retried on the deployed deliverer's schedule.
-const replay = makeReplayer({ deliveries: queueAt(requiredEnv('DELIVERY_QUEUE_URL'), () => new SQSClient({})), schedule: STANDARD_WEBHOOKS_SCHEDULE_MS });
+const replay = makeReplayer({ deliveries: queueAt(requiredEnv('DELIVERY_QUEUE_URL'), sqsOnFirstSend), schedule: STANDARD_WEBHOOKS_SCHEDULE_MS });
 
 /** `requestId`: the replay request's, its correlation id in the deliveries' logs (docs/events.md). */
 async function queuedReplay(subscription: SubscriptionRecord, window: ReplayWindow, requestId: string | undefined, detail?: string) {

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
+import type middy from '@middy/core';
 
 /** Created once per execution environment; configured by POWERTOOLS_* variables. */
 const serviceName = 'council-hub';
@@ -36,4 +37,15 @@ const untraced = {
   putMetadata: () => undefined,
 } as unknown as Tracer;
 
-export const tracer: Tracer = sdkTracing ? new (await import('@aws-lambda-powertools/tracer')).Tracer({ serviceName }) : untraced;
+/** The Tracer and its handler middleware (each operation's chain gets its own), from the Powertools layer. */
+async function sdkTracer(): Promise<{ tracer: Tracer; traceHandler: () => middy.MiddlewareObj }> {
+  const [{ Tracer }, { captureLambdaHandler }] = await Promise.all([
+    import('@aws-lambda-powertools/tracer'),
+    import('@aws-lambda-powertools/tracer/middleware'),
+  ]);
+  const traced = new Tracer({ serviceName });
+  return { tracer: traced, traceHandler: () => captureLambdaHandler(traced) };
+}
+
+/** Without SDK tracing there is no handler middleware at all (the Tracer's would return at once). */
+export const { tracer, traceHandler } = sdkTracing ? await sdkTracer() : { tracer: untraced, traceHandler: undefined };

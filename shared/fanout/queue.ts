@@ -3,7 +3,7 @@
  * some of them held back. Deployed that is SQS (`sqsQueue`); the local hub supplies an
  * in-process queue with the same delays (infra/local/local-queue.ts).
  */
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { MAX_QUEUE_DELAY_MS } from './retry-schedule';
 
 export interface OutgoingMessage {
@@ -27,6 +27,8 @@ const MAX_SEND_ATTEMPTS = 3;
 export function sqsQueue(client: Pick<SQSClient, 'send'>, queueUrl: string): QueueSender {
   return {
     async send(messages) {
+      // Loaded here, not at init: see sqsOnFirstSend.
+      const { SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
       for (let start = 0; start < messages.length; start += SQS_BATCH) {
         let entries = messages.slice(start, start + SQS_BATCH).map((m, i) => ({
           Id: String(i),
@@ -44,6 +46,16 @@ export function sqsQueue(client: Pick<SQSClient, 'send'>, queueUrl: string): Que
       }
     },
   };
+}
+
+/**
+ * An SQS client made on the first send, the SQS SDK loaded only then (about 30 ms of a cold
+ * start's CPU, issue 13): for a function that sends only now and then, a replay or a retry.
+ */
+export function sqsOnFirstSend(): Pick<SQSClient, 'send'> {
+  let client: Promise<SQSClient> | undefined;
+  const made = () => (client ??= import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({})));
+  return { send: async (command: Parameters<SQSClient['send']>[0]) => (await made()).send(command) } as Pick<SQSClient, 'send'>;
 }
 
 /** Queue URLs of this scheme name a queue in this process (the local hub's), not an SQS queue. */

@@ -3,12 +3,11 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type * as z from '../schemas/zod';
 import { type Caller, callerFromEvent, requireGroup } from '../auth';
 import { badRequest, type FieldError, unprocessable } from '../errors';
-import { logger, metrics, tracer } from '../observability';
+import { logger, metrics, traceHandler } from '../observability';
 import { idempotentPost } from './idempotency';
 import { problemDetails } from './problem-details';
 import type { HttpResult } from './responses';
@@ -136,9 +135,9 @@ export function operation<R extends RouteSpec>(route: R, handler: Handler<R>, op
         // metrics object; API Gateway's access log already counts requests by route.
         metrics.addMetric('Requests', MetricUnit.Count, 1);
       },
-    })
-    // No header normalizer: HTTP API payload 2.0 (and the local adapter, through Node) already lower-cases header names.
-    .use(captureLambdaHandler(tracer));
+    });
+  // No header normalizer: HTTP API payload 2.0 (and the local adapter, through Node) already lower-cases header names.
+  if (traceHandler) chain.use(traceHandler());
 
   return chain.handler(async function handleOperation(event, context) {
     const caller = route.auth ? callerFromEvent(event as never) : undefined;

@@ -19,8 +19,8 @@
  *   and aws-xray-sdk-core loaded and the HTTP modules patched, as before issue 13):
  *   its excess over the default is the Tracer's share (for TRACER_SAMPLE; every
  *   function with `compare`).
- * - `compare` adds the alternative the issue names: Powertools bundled (tree-shaken)
- *   instead of resolved from the layer, the Tracer still external.
+ * - `compare` adds the way it was before the logger, metrics and batch were bundled: every
+ *   Powertools package resolved from the layer (infra/bundling.ts says why they are not).
  * - `floor` (./floor-handler.ts) is what every function loads before a route of its own:
  *   the store's client, the Powertools logger and metrics, the configuration checked
  *   with zod. It is sampled like a function, so its ratio says how much of the goal the
@@ -38,7 +38,7 @@ import { ascending, median, ratioText, spread, table, type Spread } from './stat
 export interface ColdStartOptions {
   /** Rounds of interleaved samples. @default 5 */
   rounds?: number;
-  /** Also build and measure the bundled-Powertools alternative. @default false */
+  /** Also build and measure every function with all of Powertools from the layer. @default false */
   compare?: boolean;
   /** Only these functions. @default every entry point */
   functions?: string[];
@@ -48,7 +48,7 @@ export interface ColdStartOptions {
 interface Variant {
   name: string;
   fn: string;
-  kind: 'yardstick' | 'floor' | 'deployed' | 'sdk tracing' | 'bundled powertools';
+  kind: 'yardstick' | 'floor' | 'deployed' | 'sdk tracing' | 'layer powertools';
   file: string;
   env: Record<string, string>;
 }
@@ -155,9 +155,9 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
     variants.push({ name: fn, fn, kind: 'deployed', file, env: lambdaEnvironment(fn, false) });
     if (options.compare || TRACER_SAMPLE.includes(fn)) variants.push({ name: `${fn}+sdk-tracing`, fn, kind: 'sdk tracing', file, env: lambdaEnvironment(fn, true) });
     if (options.compare) {
-      // The alternative: Powertools inside the bundle (tree-shaken), only the SDK and the Tracer outside.
-      const bundled = await bundle(`${fn}.bundled-powertools`, join(functionsDir, `${fn}.ts`), ['@aws-sdk/*', '@aws-lambda-powertools/tracer']);
-      variants.push({ name: `${fn}+bundled-powertools`, fn, kind: 'bundled powertools', file: bundled, env: lambdaEnvironment(fn, false) });
+      // The alternative: all of Powertools from the layer, nothing of it in the bundle.
+      const layered = await bundle(`${fn}.layer-powertools`, join(functionsDir, `${fn}.ts`), ['@aws-sdk/*', '@aws-lambda-powertools/*']);
+      variants.push({ name: `${fn}+layer-powertools`, fn, kind: 'layer powertools', file: layered, env: lambdaEnvironment(fn, false) });
     }
   }
   log(`  built ${variants.length + 1} bundles; ${rounds} rounds of ${variants.length} samples, the yardstick before every 4`);
@@ -241,7 +241,7 @@ export function formatColdStart(rows: readonly ColdStartRow[]): string {
   for (const [fn, variants] of byFn) {
     const deployed = variants.find((v) => v.kind === 'deployed')!;
     const traced = variants.find((v) => v.kind === 'sdk tracing');
-    const bundled = variants.find((v) => v.kind === 'bundled powertools');
+    const layered = variants.find((v) => v.kind === 'layer powertools');
     const share = traced ? traced.cpu.median - deployed.cpu.median : NaN;
     body.push([
       fn,
@@ -250,11 +250,11 @@ export function formatColdStart(rows: readonly ColdStartRow[]): string {
       ratioText(deployed.cpu),
       traced ? ratioText(traced.cpu) : '-',
       traced ? `${share >= 0 ? '+' : ''}${share.toFixed(2)}×` : '-',
-      ...(bundled ? [`${bundled.sizeKb.toFixed(1)} KB`, ratioText(bundled.cpu)] : []),
+      ...(layered ? [`${layered.sizeKb.toFixed(1)} KB`, ratioText(layered.cpu)] : []),
     ]);
   }
   const header = ['function', 'size', 'init ÷ yardstick, wall', 'CPU', 'with SDK tracing, CPU', 'Tracer share'];
-  if (rows.some((r) => r.kind === 'bundled powertools')) header.push('bundled Powertools: size', 'CPU');
+  if (rows.some((r) => r.kind === 'layer powertools')) header.push('all Powertools from the layer: size', 'CPU');
   lines.push(table(header, body).replace(/^/gm, '  '));
   const deployed = rows.filter((r) => r.kind === 'deployed');
   const worst = (key: 'wall' | 'cpu') => ascending(deployed.map((r) => r[key].median)).at(-1) ?? NaN;

@@ -5,7 +5,7 @@
  *
  *   npm run bench                         every bench, in the order below
  *   npm run bench -- cold reads           only those (also: --only=cold,reads)
- *   npm run bench -- cold --compare       cold start, plus the bundled-Powertools alternative
+ *   npm run bench -- cold --compare       cold start, plus each function with all of Powertools from the layer
  *
  * Benches:
  *   cold        cold init of each function bundle ÷ a bare DocumentClient bundle, sizes, Tracer's share

@@ -6,7 +6,7 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { queueAt, registerInProcessQueue, sqsQueue, type OutgoingMessage } from '../../shared/fanout/queue';
+import { queueAt, registerInProcessQueue, sqsOnFirstSend, sqsQueue, type OutgoingMessage } from '../../shared/fanout/queue';
 
 const URL = 'https://sqs.eu-west-2.amazonaws.com/000000000000/deliveries';
 const sqs = mockClient(SQSClient);
@@ -19,6 +19,14 @@ beforeEach(() => {
 });
 
 describe('sqsQueue', () => {
+  it('sends through the client sqsOnFirstSend makes when the first message goes (the functions that seldom send)', async () => {
+    const queue = sqsQueue(sqsOnFirstSend(), URL);
+    expect(sent()).toEqual([]);
+    await queue.send(messages(12));
+    await queue.send(messages(1));
+    expect(sent().map((c) => [c.QueueUrl, c.Entries?.length])).toEqual([[URL, 10], [URL, 2], [URL, 1]]);
+  });
+
   it('sends ten messages a call, in order, to its queue', async () => {
     await sqsQueue(new SQSClient({}), URL).send(messages(23));
     const calls = sent();
