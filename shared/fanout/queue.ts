@@ -16,6 +16,9 @@ export interface QueueSender {
   send(messages: readonly OutgoingMessage[]): Promise<void>;
 }
 
+/** The SQS SDK, loaded on first use (see sqsOnFirstSend). */
+const sqsSdk = () => import('@aws-sdk/client-sqs');
+
 const SQS_BATCH = 10;
 const MAX_SEND_ATTEMPTS = 3;
 
@@ -27,8 +30,7 @@ const MAX_SEND_ATTEMPTS = 3;
 export function sqsQueue(client: Pick<SQSClient, 'send'>, queueUrl: string): QueueSender {
   return {
     async send(messages) {
-      // Loaded here, not at init: see sqsOnFirstSend.
-      const { SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
+      const { SendMessageBatchCommand } = await sqsSdk();
       for (let start = 0; start < messages.length; start += SQS_BATCH) {
         let entries = messages.slice(start, start + SQS_BATCH).map((m, i) => ({
           Id: String(i),
@@ -54,7 +56,7 @@ export function sqsQueue(client: Pick<SQSClient, 'send'>, queueUrl: string): Que
  */
 export function sqsOnFirstSend(): Pick<SQSClient, 'send'> {
   let client: Promise<SQSClient> | undefined;
-  const made = () => (client ??= import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({})));
+  const made = () => (client ??= sqsSdk().then(({ SQSClient }) => new SQSClient({})));
   return { send: async (command: Parameters<SQSClient['send']>[0]) => (await made()).send(command) } as Pick<SQSClient, 'send'>;
 }
 
