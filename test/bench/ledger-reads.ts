@@ -33,7 +33,7 @@ import { inParallel, median, ratioText, table, type Spread } from './stats';
 export interface LedgerReadsOptions {
   /** Ledger entries in the large challenge. @default 10000 */
   entries?: number;
-  /** Request pairs per route (the account gets a sixth). @default 60 */
+  /** Request pairs per route (the money page gets half). @default 60 */
   pairs?: number;
   log?: (line: string) => void;
 }
@@ -144,11 +144,11 @@ export async function measureLedgerReads(bench: BenchHub, options: LedgerReadsOp
     { read: 'GET members', at: (id) => () => get(`/v1/challenges/${id}/members`), pairs },
     ...(hasAccount
       ? [
-          { read: 'GET members/{council}/account (first page, 3 rows)', at: (id: string) => () => get(`/v1/challenges/${id}/members/${LEAD}/account?limit=3`), pairs: Math.ceil(pairs / 6) },
+          { read: 'GET members/{council}/account (first page, 3 rows)', at: (id: string) => () => get(`/v1/challenges/${id}/members/${LEAD}/account?limit=3`), pairs },
           {
             read: 'GET members/{council}/account (later page, 2 rows)',
             at: (id: string) => () => get(`/v1/challenges/${id}/members/${LEAD}/account?limit=2&cursor=${laterCursor.get(id)}`),
-            pairs: Math.ceil(pairs / 6),
+            pairs,
           },
         ]
       : []),
