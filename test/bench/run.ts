@@ -17,7 +17,7 @@
  * Settings: BENCH_COLD_ROUNDS=5, BENCH_READ_ENTRIES=10000, BENCH_EVENTS=120, BENCH_CONCURRENCY=8.
  */
 import { measureFanoutLatency } from './fanout-latency';
-import { loadAverage } from './stats';
+import { loadAverage, whenQuiet } from './stats';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
@@ -49,8 +49,10 @@ const hub = async () => (shared ??= await (await import('./bench-hub')).startBen
 
 try {
   for (const bench of benches) {
+    // The benches after the first share one hub: each starts once the last one's fan-out has drained.
+    const quiet = bench !== benches[0] ? `; ${await whenQuiet()}` : '';
     const t = performance.now();
-    log(`\n== ${bench} == (${await loadAverage()})`);
+    log(`\n== ${bench} == (${await loadAverage()}${quiet})`);
     if (bench === 'cold') {
       const { measureColdStart } = await import('./cold-start');
       await measureColdStart({ rounds: Number(process.env.BENCH_COLD_ROUNDS ?? 5), compare, log });

@@ -37,6 +37,30 @@ export async function loadAverage(): Promise<string> {
   return `load average ${loadavg().map((l) => l.toFixed(2)).join(', ')} on ${cpus().length} cores`;
 }
 
+/** The whole machine's busy share of its CPUs over `ms` (0-1), from the kernel's per-CPU times. */
+async function busyShare(ms: number): Promise<number> {
+  const { cpus } = await import('node:os');
+  const total = () => cpus().reduce((t, c) => ({ busy: t.busy + c.times.user + c.times.nice + c.times.sys + c.times.irq, all: t.all + c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle }), { busy: 0, all: 0 });
+  const a = total();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const b = total();
+  return b.all > a.all ? (b.busy - a.busy) / (b.all - a.all) : 0;
+}
+
+/**
+ * Waits until the machine is quiet (under `below` of its CPUs busy for a second), at most `most` ms:
+ * a bench that writes thousands of events leaves the hub's fan-out (and DynamoDB Local) working
+ * through them, and the next bench would be timed against that. Says how long it waited.
+ */
+export async function whenQuiet(options: { below?: number; most?: number } = {}): Promise<string> {
+  const { below = 0.25, most = 60_000 } = options;
+  const t0 = performance.now();
+  let share = await busyShare(1_000);
+  while (share >= below && performance.now() - t0 < most) share = await busyShare(1_000);
+  const waited = ((performance.now() - t0) / 1000).toFixed(0);
+  return share < below ? `quiet after ${waited} s (${(share * 100).toFixed(0)}% of the CPUs busy)` : `still ${(share * 100).toFixed(0)}% busy after ${waited} s: timed anyway`;
+}
+
 /** Rows of cells as an aligned plain-text table. */
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -10,7 +10,9 @@
  * - through the local hub: HTTP to 127.0.0.1, JWT verification, the adapter.
  * Figure: median ÷ median of raw, with the min–max of the same ratio over five blocks. Each way
  * is first run up to 200 times (WARM_UP), interleaved, so what is timed is a warm instance's
- * optimised code on every path, not the handler's first runs in the interpreter.
+ * optimised code on every path, not the handler's first runs in the interpreter. Timed runs
+ * rotate through the six orders of the three ways, each after a 2 ms pause, so no way always
+ * follows the hub's HTTP call and pays for what it leaves behind.
  *
  * The adapter's own cost per request: hub − handler − a bare HTTP exchange (a Node server
  * on 127.0.0.1 answering 204 to the same fetch), as the median of those differences over
@@ -30,7 +32,7 @@ import { instrumentStoreClient, rawClient, replay, type RawCall } from './raw-ca
 import { median, ratioText, table, type Spread } from './stats';
 
 export interface WarmLatencyOptions {
-  /** Samples per way per operation. @default 40 */
+  /** Samples per way per operation (a multiple of 6 gives every order of the three ways equally). @default 60 */
   samples?: number;
   log?: (line: string) => void;
 }
@@ -53,6 +55,9 @@ const BLOCKS = 5;
 /** Runs of each way before any is timed (at most this long per operation; a cost POST takes ~50 ms here). */
 const WARM_UP = { runs: 200, ms: 4_000 };
 
+/** A short pause before a timed run, for what the last one left on the event loop (sockets closing, timers). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 2));
+
 function blockRatio(base: readonly number[], other: readonly number[]): Spread {
   const size = Math.max(1, Math.floor(base.length / BLOCKS));
   const per: number[] = [];
@@ -61,7 +66,7 @@ function blockRatio(base: readonly number[], other: readonly number[]): Spread {
 }
 
 export async function measureWarmLatency(bench: BenchHub, options: WarmLatencyOptions = {}): Promise<void> {
-  const samples = Math.max(10, options.samples ?? 40);
+  const samples = Math.max(12, options.samples ?? 60);
   const log = options.log ?? (() => undefined);
   const store = await instrumentStoreClient();
   const raw = rawClient(bench.hub.dynamodbEndpoint);
@@ -164,9 +169,15 @@ export async function measureWarmLatency(bench: BenchHub, options: WarmLatencyOp
     const warmUntil = performance.now() + WARM_UP.ms;
     for (let i = 0; i < WARM_UP.runs && performance.now() < warmUntil; i++) for (const [, run] of ways) await run();
     const times = new Map<string, number[]>(ways.map(([name]) => [name, []]));
+    // Each way follows each other way equally often (the orders rotate, forwards and backwards), and
+    // each starts on a quiet event loop: a call through the hub leaves socket work behind it that
+    // would otherwise land in whichever way always came next.
+    const orders = ways.flatMap((_, k) => [[...ways.slice(k), ...ways.slice(0, k)], [...ways.slice(k), ...ways.slice(0, k)].reverse()]);
     for (let i = 0; i < samples; i++) {
-      const order = i % 2 === 0 ? ways : [...ways].reverse();
-      for (const [name, run] of order) times.get(name)!.push(await run());
+      for (const [name, run] of orders[i % orders.length]!) {
+        await settle();
+        times.get(name)!.push(await run());
+      }
     }
     const [r, h, hub] = ['raw', 'handler', 'hub'].map((n) => times.get(n)!) as [number[], number[], number[]];
     rows.push([
