@@ -5,7 +5,7 @@
  * first entry or event, paged only as far as needed) folded by a pure replay in
  * domain/account.ts.
  */
-import { type AccountPage, accountPage, asOfRefusal, consortiumAt, figuresAt, storedAccountPage } from './domain/account';
+import { type AccountPage, accountPage, asOfRefusal, consortiumAt, figuresAt, pageReadSizes, storedAccountPage } from './domain/account';
 import type { ChallengeState } from './domain/records';
 import { isRefusal, type Refusal } from './domain/transition';
 import { problemOf, refuseWith } from './http/problem-details';
@@ -49,9 +49,12 @@ export async function readAccount(challengeId: string, council: string, page: { 
   if (page.limit === undefined) return replay();
   // The first Query holds the page's rows, the row past it and the item that completes it (an entry is complete once the
   // next item is read), and a quarter as many again for reversal markers and other councils' entries; a sparser range is
-  // read on. Every item read costs (DynamoDB Local: about 0.15 ms each), so it is not sized for the worst case.
+  // read on, sized by how densely the rows came (pageReadSizes). Every item read costs (DynamoDB Local: about 0.15 ms
+  // each), so it is not sized for the worst case.
   const firstQuery = page.limit + 2 + Math.ceil(page.limit / 4);
-  return (await storedAccountPage(ledgerAfter(challengeId, after, firstQuery), council, { limit: page.limit })) ?? replay();
+  const progress = { entries: 0, rows: 0 };
+  const ledger = ledgerAfter(challengeId, after, pageReadSizes(page.limit, firstQuery, progress));
+  return (await storedAccountPage(ledger, council, { limit: page.limit, progress })) ?? replay();
 }
 
 /** The next page's cursor: the entry it continues after (the last row's, or the last entry a short page read). */

@@ -132,15 +132,14 @@ export async function accountPage(
 export async function storedAccountPage(
   entries: Source<RecordedEntry>,
   council: string,
-  options: { limit: number; max?: number },
+  options: { limit: number; max?: number; progress?: PageReadProgress },
 ): Promise<AccountPage | undefined> {
-  const { limit, max = MAX_REPLAY_ENTRIES } = options;
+  const { limit, max = MAX_REPLAY_ENTRIES, progress = { entries: 0, rows: 0 } } = options;
   const rows: AccountRow[] = [];
-  let read = 0;
   let lastRead: string | undefined;
   for await (const { entry, reversedBy } of entries) {
-    if (read === max) return { rows, more: true, after: lastRead! };
-    read++;
+    if (progress.entries === max) return { rows, more: true, after: lastRead! };
+    progress.entries++;
     lastRead = entry.id;
     const part = partOf(entry, council);
     if (!part) continue;
@@ -149,8 +148,32 @@ export async function storedAccountPage(
     const figures = figuresFromRow(council, entry.figuresAfter?.[council]);
     if (!figures) return undefined;
     rows.push({ entry, ...(reversedBy ? { reversedBy } : {}), ...part, figures: accountFigures(figures) });
+    progress.rows = rows.length;
   }
   return { rows, more: false };
+}
+
+/** How far a page's read has come: the entries read and the rows they gave (storedAccountPage counts them). */
+export interface PageReadProgress {
+  entries: number;
+  rows: number;
+}
+
+/**
+ * Items per Query for a page of `limit` rows (and the one past it that says there is more):
+ * `first`, then what the rows still wanted take at the rate rows have come so far, plus two
+ * (the item that completes the last entry, a reversal marker); twice the last while none has
+ * come. So a sparse stretch (each council's pledge and commitment in turn) followed by a dense
+ * one (costs touch every member) is not read twice as far as the page needs; a guess that
+ * falls short costs one more Query, sized again.
+ */
+export function pageReadSizes(limit: number, first: number, progress: Readonly<PageReadProgress>): () => number {
+  let last = 0;
+  return () => {
+    const wanted = limit + 1 - progress.rows;
+    last = last === 0 ? first : progress.rows === 0 ? 2 * last : Math.ceil((wanted * progress.entries) / progress.rows) + 2;
+    return last;
+  };
 }
 
 export interface MemberAt {

@@ -19,7 +19,7 @@ import type { HubEvent } from '../schemas/events';
 import { withoutKeys } from './client';
 import { decodeCursor, encodeCursor, position } from './cursor';
 import { ENTRY_PREFIX, keys, KIND, ranges } from './keys';
-import { doubling, type Item, itemsInRange, queryRange } from './ranges';
+import { type Item, itemsInRange, queryRange } from './ranges';
 
 const entryOf = (item: Item): StoredEntry => {
   const { kind: _kind, challengeId: _c, ...entry } = withoutKeys(item);
@@ -98,15 +98,15 @@ export function ledgerFromStart(challengeId: string): AsyncGenerator<RecordedEnt
 /**
  * The ledger after entry `afterId` (from its first entry when undefined), oldest
  * first, as ledgerFromStart gives it: one key range from there, never from the
- * ledger's start, so where it starts does not change what it costs. The first
- * Query asks for `firstPage` items (what a page needs), any further one for twice
- * the one before, up to 500 (the reader found the range sparser than it hoped).
+ * ledger's start, so where it starts does not change what it costs. Each Query asks
+ * for `pageSize()` items (the reader's estimate of what it still needs, asked just
+ * before the Query), at most 500.
  */
-export function ledgerAfter(challengeId: string, afterId: string | undefined, firstPage: number): AsyncGenerator<RecordedEntry> {
+export function ledgerAfter(challengeId: string, afterId: string | undefined, pageSize: () => number): AsyncGenerator<RecordedEntry> {
   // `ENTRY#<id>#~` sorts after the entry and its `#REVERSED` marker and before every later entry (ids are [0-9A-Z]).
   const from = afterId === undefined ? keys.firstEntrySk : `${keys.entry(challengeId, afterId).SK}#~`;
-  // A first Query of `firstPage` items, then pages twice as large up to REPLAY_PAGE, each only as the reader asks.
-  return recorded(itemsInRange(ranges.ledger(challengeId, from), { consistent: true, pageSize: doubling(firstPage, REPLAY_PAGE) }));
+  const capped = () => Math.min(REPLAY_PAGE, Math.max(1, pageSize()));
+  return recorded(itemsInRange(ranges.ledger(challengeId, from), { consistent: true, pageSize: capped }));
 }
 
 /** Entry items (in key order) as recorded entries: each cost with the entry that reversed it (its marker follows it), each entry with its seq. */

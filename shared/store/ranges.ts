@@ -60,20 +60,10 @@ export async function queryRange(
 }
 
 /**
- * Items per Query: a number for every Query, or a function asked before each one
- * (what the reader still wants, or a size that grows: `doubling`).
+ * Items per Query: a number for every Query, or a function asked just before each one
+ * (what the reader still wants: domain/account.ts pageReadSizes).
  */
 export type PageSize = number | (() => number);
-
-/** Page sizes that start at `first` and double with each further Query, up to `most` (a short read stays short, a long one takes big pages). */
-export function doubling(first: number, most: number): () => number {
-  let next = first;
-  return () => {
-    const size = next;
-    next = Math.max(next, Math.min(2 * next, most));
-    return size;
-  };
-}
 
 /** The range page by page, each Query made only when the reader asks for the next page (stopping early reads no further). */
 export async function* pagesInRange(range: KeyRange, options: RangeOptions & { pageSize?: PageSize } = {}): AsyncGenerator<Item[]> {

@@ -6,6 +6,7 @@ import {
   asOfRefusal,
   consortiumAt,
   figuresAt,
+  pageReadSizes,
   partOf,
   type RecordedEntry,
   storedAccountPage,
@@ -237,6 +238,82 @@ describe('storedAccountPage: the figures each entry stored, read from the cursor
     for (const council of [A, B]) {
       expect(ok(await accountPage(legacy(2), council)).rows.map((r) => r.figures)).toEqual(ok(await accountPage(ledger, council)).rows.map((r) => r.figures));
     }
+  });
+});
+
+describe('pageReadSizes: how many items each Query of an account page asks for', () => {
+  /**
+   * The store's read of `ledger` (one item per entry), Query by Query as ledgerAfter makes them:
+   * each of `sizes()` items, asked just before it; an entry reaches the reader once the item after
+   * it is read (a reversal marker could follow it), as the store's `recorded` hands them on.
+   */
+  function queried(ledger: readonly RecordedEntry[], sizes: () => number) {
+    const read = { queries: 0, items: 0 };
+    async function* entries() {
+      let pending: RecordedEntry | undefined;
+      while (read.items < ledger.length) {
+        read.queries++;
+        const page = ledger.slice(read.items, read.items + sizes());
+        read.items += page.length;
+        for (const r of page) {
+          if (pending) yield pending;
+          pending = r;
+        }
+      }
+      if (pending) yield pending;
+    }
+    return { read, entries: entries() };
+  }
+  /** Five councils' pledges and commitments in turn, A's first (A touches entries 1 and 2 of 10), then `costs` costs shared by all five. */
+  const councils = [A, B, C, 'E06000001', 'E06000002'];
+  const consortium = (costs: number): RecordedEntry[] => {
+    const ledger = councils.flatMap((c) => [entry({ type: 'pledge', council: c, amountPence: 1_000, previousPence: 0 }), entry({ type: 'commitment', council: c, amountPence: 1_000 })]);
+    for (let k = 0; k < costs; k++) ledger.push(entry({ type: 'cost', amountPence: 500, allocations: councils.map((c) => ({ council: c, costPence: 100, riskPence: 0 })) }));
+    const figures = new Map<string, MemberFigures>();
+    return ledger.map((e) => {
+      applyEntry(figures, e);
+      return { entry: { ...e, figuresAfter: figuresAfter(e, figures) } };
+    });
+  };
+  const firstPageOf3 = async (ledger: readonly RecordedEntry[]) => {
+    const progress = { entries: 0, rows: 0 };
+    const store = queried(ledger, pageReadSizes(3, 6, progress));
+    const page = (await storedAccountPage(store.entries, A, { limit: 3, progress }))!;
+    return { rows: page.rows.length, more: page.more, ...store.read, progress };
+  };
+
+  it('asks first for the first size, then for the rows still wanted at the rate they came (plus two), doubling while none has', () => {
+    const progress = { entries: 0, rows: 0 };
+    const sizes = pageReadSizes(3, 6, progress);
+    expect(sizes()).toBe(6);
+    Object.assign(progress, { entries: 5, rows: 2 });
+    expect(sizes()).toBe(7); // 2 more rows wanted (the page's third, the one past it) at 2.5 entries a row, + 2
+    const none = { entries: 0, rows: 0 };
+    const sparse = pageReadSizes(3, 6, none);
+    sparse();
+    none.entries = 5;
+    expect([sparse(), sparse()]).toEqual([12, 24]);
+  });
+
+  it('reads a long ledger only a little further than a short one for the same first page (one past its rows, and the item completing it)', async () => {
+    const short = await firstPageOf3(consortium(1)); // 11 entries: A's whole account is 3 rows
+    const long = await firstPageOf3(consortium(200));
+    expect(short).toMatchObject({ rows: 3, more: false, queries: 2, items: 11 });
+    // A's rows are entries 1, 2 and 11; the 12th says there is more, the 13th completes it. Doubling read 18.
+    expect(long).toMatchObject({ rows: 3, more: true, queries: 2, items: 13 });
+    expect(long.progress).toEqual({ entries: 12, rows: 3 });
+  });
+
+  it('gives the pages the replay gives whatever the sizes, for random ledgers and limits', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 12 }), async (costs, limit, first) => {
+        const ledger = consortium(costs);
+        const progress = { entries: 0, rows: 0 };
+        const store = queried(ledger, pageReadSizes(limit, first, progress));
+        expect(await storedAccountPage(store.entries, B, { limit, progress })).toEqual(ok(await accountPage(ledger, B, { limit })));
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 
