@@ -29,10 +29,10 @@ import { lambdaContext } from '../../infra/local/lambda-context';
 import { routeKey, routes, type RouteSpec } from '../../shared/routes';
 import { costBody, LEAD, type BenchHub } from './bench-hub';
 import { instrumentStoreClient, rawClient, replay, type RawCall } from './raw-calls';
-import { median, ratioText, table, type Spread } from './stats';
+import { median, ratioText, table, type Spread, whenQuiet } from './stats';
 
 export interface WarmLatencyOptions {
-  /** Samples per way per operation (a multiple of 6 gives every order of the three ways equally). @default 60 */
+  /** Samples per way per operation (a multiple of 6 gives every order of the three ways equally). @default 180 */
   samples?: number;
   log?: (line: string) => void;
 }
@@ -66,7 +66,7 @@ function blockRatio(base: readonly number[], other: readonly number[]): Spread {
 }
 
 export async function measureWarmLatency(bench: BenchHub, options: WarmLatencyOptions = {}): Promise<void> {
-  const samples = Math.max(12, options.samples ?? 60);
+  const samples = Math.max(12, options.samples ?? 180);
   const log = options.log ?? (() => undefined);
   const store = await instrumentStoreClient();
   const raw = rawClient(bench.hub.dynamodbEndpoint);
@@ -148,6 +148,7 @@ export async function measureWarmLatency(bench: BenchHub, options: WarmLatencyOp
   };
 
   const rows: string[][] = [];
+  const quiet: string[] = [];
   const adapter: string[][] = [];
   const cache = bench.hub.keys.tokenCache;
   const own = { before: [] as number[], after: [] as number[] };
@@ -168,6 +169,8 @@ export async function measureWarmLatency(bench: BenchHub, options: WarmLatencyOp
     // interpreter and the raw calls' compiled code. Interleaved, so both see the same machine.
     const warmUntil = performance.now() + WARM_UP.ms;
     for (let i = 0; i < WARM_UP.runs && performance.now() < warmUntil; i++) for (const [, run] of ways) await run();
+    // The warm-up's writes are events the hub's fan-out works through in this process: timed after it has.
+    quiet.push(`${op.name} ${await whenQuiet()}`);
     const times = new Map<string, number[]>(ways.map(([name]) => [name, []]));
     // Each way follows each other way equally often (the orders rotate, forwards and backwards), and
     // each starts on a quiet event loop: a call through the hub leaves socket work behind it that
@@ -241,6 +244,7 @@ export async function measureWarmLatency(bench: BenchHub, options: WarmLatencyOp
   }
   cache.maxSize = 1000;
 
+  log(`  timed once quiet: ${quiet.join('; ')}`);
   log(
     table(['operation', 'raw calls', 'raw', 'handler', 'handler ÷ raw', 'local hub', 'hub ÷ raw'], rows).replace(/^/gm, '  '),
   );
