@@ -107,6 +107,7 @@ export async function measureContention(bench: BenchHub, options: ContentionOpti
   const requests = Math.max(40, options.requests ?? 100);
   const rawRuns = Math.max(10, options.rawRuns ?? 40);
   const store = await instrumentStoreClient();
+  store.timeCalls(true);
   const second = options.twoProcesses === false ? undefined : secondHub(bench);
   second?.catch(() => undefined);
   const lead = await bench.as(LEAD, 'finance');
@@ -252,6 +253,7 @@ export async function measureContention(bench: BenchHub, options: ContentionOpti
       `p99 ≤ 10× p50: worst ${Math.max(...[1, 4, 16, 64].map((c) => at(c).p99 / at(c).p50)).toFixed(1)}×`,
   );
   if (bulk) log(bulk);
+  store.timeCalls(false);
   return results;
 }
 
