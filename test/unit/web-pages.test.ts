@@ -7,7 +7,7 @@ import { asset, assetVersion, GOVUK_VERSION } from '../../shared/web/assets';
 import { formPathOf, webRoutes } from '../../shared/route-groups/web';
 import { routes } from '../../shared/routes';
 import { buildOpenApiDocument } from '../../shared/openapi';
-import { parsePounds, percent, pounds } from '../../shared/web/format';
+import { parsePounds, percent, pounds, shortDate, shortTime, when } from '../../shared/web/format';
 import { html } from '../../shared/web/html';
 import { ledgerCsv } from '../../shared/web/exports';
 import { poolSeries } from '../../shared/web/pool-series';
@@ -99,6 +99,20 @@ describe('money in the pages is whole pence', () => {
     expect(parsePounds('')).toBeUndefined();
     expect(parsePounds('ten')).toBeUndefined();
     fc.assert(fc.property(fc.integer({ min: 0, max: 1_000_000_000_000 }), (p) => parsePounds(pounds(p)) === p));
+  });
+});
+
+describe('dates in the pages are UK time', () => {
+  it('writes GMT in winter and BST in summer, GOV.UK style', () => {
+    expect(when('2026-03-04T14:05:00Z')).toBe('4 March 2026 at 2:05pm');
+    expect(when('2026-07-01T13:05:00Z')).toBe('1 July 2026 at 2:05pm');
+    expect(when('2026-10-25T00:30:00Z')).toBe('25 October 2026 at 1:30am');
+    expect(shortDate('2026-12-31T23:59:00Z')).toBe('31 Dec 2026');
+    expect(shortDate('2026-06-30T23:30:00Z')).toBe('1 Jul 2026');
+    expect(shortTime('2026-06-30T11:30:00Z')).toBe('12:30pm');
+    expect(shortTime('2026-06-30T11:00:00Z')).toBe('midday');
+    expect(when('2026-01-05T00:00:00Z')).toBe('5 January 2026 at midnight');
+    expect(shortTime('2026-01-05T00:10:00Z')).toBe('12:10am');
   });
 });
 
