@@ -14,7 +14,7 @@ import { projectRoot } from './constructs/hub-function';
 
 /**
  * Per function, minified JavaScript only (the source map is read at load, but not counted).
- * The cold-start goal (issue 13): at most 200 KB whatever is bundled; today 104-198 KB.
+ * The cold-start goal (issue 13): at most 200 KB whatever is bundled; today 86-152 KB (web, below, 254 KB).
  */
 export const BUDGET_KB = 200;
 
@@ -23,7 +23,7 @@ export const BUDGET_KB = 200;
  * why. Remove an entry as soon as its function is under BUDGET_KB.
  */
 export const NOT_YET_WITHIN: Record<string, { kb: number; reason: string }> = {
-  web: { kb: 300, reason: 'the pages (views, sign-in with openid-client) arrived at 270 KB; to be brought under 200 KB' },
+  web: { kb: 300, reason: 'the pages and the API operations their forms run in-process (money, membership, agreements): 254 KB; a pages-only bundle is 215 KB, so a split alone does not reach 200 KB (README, Benchmarks)' },
 };
 
 const budgetOf = (fn: string) => NOT_YET_WITHIN[fn]?.kb ?? BUDGET_KB;
