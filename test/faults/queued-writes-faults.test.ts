@@ -72,7 +72,8 @@ describe('queued writes on one challenge under faults', () => {
     const trails = outcomes.map((o, i) => `${i}: ${attemptTrail(o)}`);
     expect(outcomes.map((o) => o.final), trails.join('\n')).toEqual(writes.map(() => 'ack'));
     // Faults really hit these writes, and queued writes really started from handed-on state: fewer state reads than writes.
-    expect(Object.values(counts.byKind).reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
+    // (About 35 TransactWriteItems at a third faulted: 5 faults or fewer is about one seed in a hundred, so only none fails.)
+    expect(Object.values(counts.byKind).reduce((a, b) => a + b, 0), 'faults injected into these writes').toBeGreaterThan(0);
     expect(stateReads.hits.length).toBeGreaterThan(0);
     expect(stateReads.hits.length).toBeLessThan(writes.length);
     stateReads.clear();
